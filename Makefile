@@ -1,0 +1,51 @@
+# Thin targets: each calls the dockyard CLI inside the project's virtual environment.
+VENV      := .venv
+PY        := $(VENV)/bin/python
+DOCKYARD  := $(VENV)/bin/dockyard
+PYTEST    := $(PY) -m pytest
+# Override when presenting to a room: make lab LAB_HOST=0.0.0.0
+LAB_HOST  ?= 127.0.0.1
+LAB_PORT  ?= 8888
+
+.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks timings doctor
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@start=$$(date +%s); \
+	python3 -m venv $(VENV) || { echo "✗ python3 cannot make a virtual environment — install it: apt-get install python3-venv"; exit 1; }; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]' && \
+	$(PY) -m ipykernel install --sys-prefix --name dockyard --display-name "Python (dockyard)" >/dev/null && \
+	touch $@ && \
+	$(PY) -c "from dockyard.timings import record; record('prepare', 'venv', $$(date +%s) - $$start)"
+
+prepare: venv
+	$(DOCKYARD) prepare
+
+lab: prepare
+	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) notebooks/00-start-here.ipynb
+
+test: reset-timings prepare unit notebooks timings
+
+reset-timings:
+	@rm -f build/timings.json
+
+unit: venv
+	$(PYTEST) tests/unit -q
+
+notebooks: venv
+	$(PYTEST) tests/notebooks -v
+
+images: venv
+	$(DOCKYARD) images
+
+cluster: venv
+	$(DOCKYARD) cluster up
+
+doctor: venv
+	$(DOCKYARD) doctor
+
+timings: venv
+	@$(DOCKYARD) timings
+
+clean: venv
+	$(DOCKYARD) clean

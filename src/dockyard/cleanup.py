@@ -1,0 +1,103 @@
+"""Everything the kit creates carries one label; `dockyard clean` removes exactly that.
+
+Catalog images (the prepared state that makes the next run fast) are kept unless
+`everything` is asked for. Leftovers of an interrupted build are untagged images that
+inherited the label from our base image, so they are found the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import versions
+
+
+@dataclass
+class Found:
+    kind: str      # container, network, volume, image, namespace
+    name: str
+    ident: str
+
+
+def label_filter(workshop: str | None) -> str:
+    return f"{versions.LABEL_KEY}={workshop}" if workshop else versions.LABEL_KEY
+
+
+def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], everything: bool) -> list[Found]:
+    """From labelled (id, tags) pairs, the ones to remove: all but catalog images unless `everything`."""
+    out = []
+    for ident, tags in images:
+        if not everything and any(tag in keep_refs for tag in tags):
+            continue
+        out.append(Found("image", ", ".join(tags) or f"<untagged {ident[7:19]}>", ident))
+    return out
+
+
+def find(client, workshop: str | None = None, everything: bool = False) -> list[Found]:
+    from .images.catalog import catalog_refs
+    flt = {"label": label_filter(workshop)}
+    found = [Found("container", c.name, c.id) for c in client.containers.list(all=True, filters=flt)]
+    found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
+    found += [Found("volume", v.name, v.id) for v in client.volumes.list(filters=flt)]
+    labelled = [(i.id, i.tags) for i in client.images.list(filters=flt)]
+    found += images_to_remove(labelled, catalog_refs(), everything)
+    return found
+
+
+def remove(client, found: list[Found], log=print) -> list[Found]:
+    """Remove in dependency order; an image still used by another is retried after it."""
+    import docker
+    removed = []
+    for item in found:
+        try:
+            if item.kind == "container":
+                client.containers.get(item.ident).remove(force=True, v=True)
+            elif item.kind == "network":
+                client.networks.get(item.ident).remove()
+            elif item.kind == "volume":
+                client.volumes.get(item.ident).remove(force=True)
+            else:
+                continue
+            removed.append(item)
+            log(f"removed {item.kind} {item.name}")
+        except docker.errors.NotFound:
+            pass
+    images = [f for f in found if f.kind == "image"]
+    for _ in range(3):  # children before parents: a few passes settle it
+        left = []
+        for item in images:
+            try:
+                client.images.remove(item.ident, force=True)
+                removed.append(item)
+                log(f"removed image {item.name}")
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError:
+                left.append(item)
+        images = left
+    return removed
+
+
+def clean_namespaces(workshop: str | None, log=print) -> list[Found]:
+    """Delete the namespaces our notebooks made, when a cluster answers. Quiet when none does."""
+    try:
+        from .kube import api_client_or_none
+    except ImportError:
+        return []
+    api = api_client_or_none()
+    if api is None:
+        return []
+    from kubernetes import client as k8s
+    core = k8s.CoreV1Api(api)
+    removed = []
+    for ns in core.list_namespace(label_selector=label_filter(workshop)).items:
+        if ns.status.phase != "Terminating":
+            core.delete_namespace(ns.metadata.name)
+        removed.append(Found("namespace", ns.metadata.name, ns.metadata.uid))
+        log(f"removed namespace {ns.metadata.name}")
+    return removed
+
+
+def clean(client, workshop: str | None = None, everything: bool = False, log=print) -> list[Found]:
+    removed = remove(client, find(client, workshop, everything), log)
+    removed += clean_namespaces(workshop, log)
+    return removed

@@ -1,0 +1,133 @@
+"""The `dockyard` command. Each subcommand is a thin call into the package."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import versions
+from .errors import DockyardError
+from .timings import timed, timings_file, summary
+
+
+def cmd_doctor(args) -> int:
+    from .doctor import format_checks, healthy, run_checks
+    checks = run_checks(cluster=not args.no_cluster)
+    print("\n".join(format_checks(checks)))
+    return 0 if healthy(checks) else 1
+
+
+def cmd_engine(args) -> int:
+    from .engine.provision import engine_up
+    with timed("prepare", "engine up"):
+        steps = engine_up()
+    print("✓ engine ready" + ("" if steps == ["nothing"] else f" ({', '.join(steps)})"))
+    return 0
+
+
+def cmd_images(args) -> int:
+    from .engine import connect
+    from .images.build import ensure_images
+    with timed("prepare", "images"):
+        results = ensure_images(connect(), args.keys or None, force=args.force)
+    print(f"✓ images ready: {sum(v == 'built' for v in results.values())} built, "
+          f"{sum(v == 'kept' for v in results.values())} kept")
+    return 0
+
+
+def cmd_cluster(args) -> int:
+    from .cluster import kind
+    if args.action == "up":
+        with timed("prepare", "cluster up"):
+            kind.cluster_up()
+    else:
+        kind.cluster_down()
+    return 0
+
+
+def cmd_prepare(args) -> int:
+    """Everything `make lab` and `make test` need, each step idempotent."""
+    cmd_engine(args)
+    args.keys, args.force = [], False
+    cmd_images(args)
+    if not args.no_cluster:
+        args.action = "up"
+        cmd_cluster(args)
+    return 0
+
+
+def cmd_clean(args) -> int:
+    from .cleanup import clean
+    from .engine import connect
+    removed = clean(connect(), args.workshop, everything=args.all)
+    if args.all:
+        try:
+            from .cluster import kind
+            kind.cluster_down()
+        except ImportError:
+            pass
+    print(f"✓ clean: removed {len(removed)} object(s)" if removed else "✓ clean: nothing of ours was left")
+    return 0
+
+
+def cmd_timings(args) -> int:
+    path = timings_file()
+    if not path.exists():
+        print(f"no timings yet ({path})")
+        return 0
+    rows = summary(json.loads(path.read_text()))
+    width = max(len(name) for _, name, _ in rows)
+    section = None
+    for sec, name, seconds in rows:
+        if sec != section:
+            print(f"\n{sec}")
+            section = sec
+        print(f"  {name.ljust(width)}  {seconds:8.1f}s")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dockyard", description="Docker and Kubernetes workshop kit")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("doctor", help="check the engine, tools, cluster, disk and memory")
+    d.add_argument("--no-cluster", action="store_true")
+    d.set_defaults(func=cmd_doctor)
+    e = sub.add_parser("engine", help="make sure a Docker engine answers (installs one on bare Debian)")
+    e.add_argument("action", choices=["up"])
+    e.set_defaults(func=cmd_engine)
+    i = sub.add_parser("images", help="build or pull every image in the catalog")
+    i.add_argument("keys", nargs="*")
+    i.add_argument("--force", action="store_true")
+    i.set_defaults(func=cmd_images)
+    c = sub.add_parser("cluster", help=f"the kind cluster {versions.CLUSTER_NAME!r}")
+    c.add_argument("action", choices=["up", "down"])
+    c.set_defaults(func=cmd_cluster)
+    pr = sub.add_parser("prepare", help="engine, images and cluster, ready for the workshop")
+    pr.add_argument("--no-cluster", action="store_true")
+    pr.set_defaults(func=cmd_prepare)
+    cl = sub.add_parser("clean", help=f"remove everything labelled {versions.LABEL_KEY}")
+    cl.add_argument("--workshop", help="only this workshop's objects")
+    cl.add_argument("--all", action="store_true", help="also the catalog images and the cluster")
+    cl.set_defaults(func=cmd_clean)
+    t = sub.add_parser("timings", help="print build/timings.json as a table")
+    t.set_defaults(func=cmd_timings)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DockyardError as exc:
+        if args.debug:
+            raise
+        print(f"✗ {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n✗ interrupted — run `dockyard clean` to remove anything half-made", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

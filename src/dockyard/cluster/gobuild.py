@@ -1,0 +1,192 @@
+"""Build Go programs from their modules, with caches in one stable place.
+
+Kubernetes cannot be `go install`ed: its go.mod replaces the staging modules
+(k8s.io/api, k8s.io/client-go, ...) with local paths. We build it from a small
+wrapper module that requires k8s.io/kubernetes and points every staging module
+at its published v0.X.Y instead.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .. import versions
+from ..paths import cache_dir
+
+KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",
+                 "kube-controller-manager", "kube-scheduler", "kube-proxy"]
+# kubeadm refuses a v0.0.0 build: stamp the version the way Kubernetes' own build does.
+VERSION_PACKAGES = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
+BUILD_DATE = "2025-01-01T00:00:00Z"  # fixed, so identical inputs give identical binaries
+
+
+def go_env() -> dict:
+    root = cache_dir() / "go"
+    env = dict(os.environ)
+    env.update(GOMODCACHE=str(root / "mod"), GOCACHE=str(root / "build"),
+               GOFLAGS="-modcacherw", CGO_ENABLED="0", GOTOOLCHAIN="local")
+    return env
+
+
+def go_version() -> tuple[int, int] | None:
+    if not shutil.which("go"):
+        return None
+    out = subprocess.run(["go", "env", "GOVERSION"], capture_output=True, text=True).stdout
+    m = re.match(r"go(\d+)\.(\d+)", out.strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def staging_modules(kubernetes_go_mod: str) -> list[str]:
+    """The module paths that k8s.io/kubernetes replaces with ./staging/src/... directories."""
+    return sorted(set(re.findall(r"^\s*(k8s\.io/[\w.-]+)\s*=>\s*\./staging/", kubernetes_go_mod, re.M)))
+
+
+def wrapper_go_mod(kube_version: str, staging: list[str]) -> str:
+    """go.mod of the wrapper module: kubernetes itself plus each staging module at v0.X.Y."""
+    staging_version = "v0" + kube_version[2:]
+    lines = ["module dockyard.local/kubebuild", "", "go 1.24", "",
+             f"require k8s.io/kubernetes {kube_version}", "", "replace ("]
+    lines += [f"\t{mod} => {mod} {staging_version}" for mod in staging]
+    lines += [")", ""]
+    return "\n".join(lines)
+
+
+def simple_wrapper_go_mod(module: str, requires: dict[str, str]) -> str:
+    """go.mod of a wrapper that only requires modules: their own replace lines are ignored then."""
+    lines = [f"module {module}", "", "go 1.24", "", "require ("]
+    lines += [f"\t{mod} {ver}" for mod, ver in sorted(requires.items())]
+    lines += [")", ""]
+    return "\n".join(lines)
+
+
+def check_go() -> tuple[int, int]:
+    """The Go version, or a DockyardError naming the fix."""
+    from ..errors import DockyardError
+    have = go_version()
+    need = versions.GO_MIN_VERSION
+    if have is None:
+        raise DockyardError("Go is not installed; the cluster's programs are built from Go modules",
+                            f"install Go {need[0]}.{need[1]} or newer (e.g. `apt-get install golang-{need[0]}.{need[1]}`"
+                            " from backports, or the go.dev tarball) and put `go` on PATH")
+    if have < need:
+        raise DockyardError(f"Go {have[0]}.{have[1]} is too old to build Kubernetes {versions.KUBERNETES_VERSION}",
+                            f"install Go {need[0]}.{need[1]} or newer and put it first on PATH")
+    return have
+
+
+def version_ldflags(kube_version: str) -> str:
+    major, minor = kube_version.lstrip("v").split(".")[:2]
+    values = dict(gitVersion=kube_version, gitMajor=major, gitMinor=minor,
+                  gitCommit="0" * 40, gitTreeState="clean", buildDate=BUILD_DATE)
+    flags = [f"-X {pkg}.{key}={val}" for pkg in VERSION_PACKAGES for key, val in values.items()]
+    return "-s -w " + " ".join(flags)
+
+
+def _run(cmd: list[str], cwd: Path, log) -> None:
+    log(" ".join(cmd))
+    proc = subprocess.run(cmd, cwd=cwd, env=go_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
+
+
+def build_kubernetes(out_dir: Path, kube_version: str = versions.KUBERNETES_VERSION, log=print) -> Path:
+    """Build the seven Kubernetes binaries in one `go build`, so shared packages compile once."""
+    work = cache_dir() / "gobuild" / f"kubernetes-{kube_version}"
+    work.mkdir(parents=True, exist_ok=True)
+    _run(["go", "mod", "download", f"k8s.io/kubernetes@{kube_version}"], work, log) \
+        if not (work / "go.mod").exists() else None
+    mod_file = Path(go_env()["GOMODCACHE"]) / "cache/download/k8s.io/kubernetes/@v" / f"{kube_version}.mod"
+    (work / "go.mod").write_text(wrapper_go_mod(kube_version, staging_modules(mod_file.read_text())))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pkgs = [f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_COMMANDS]
+    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", version_ldflags(kube_version),
+          "-o", str(out_dir) + "/"] + pkgs, work, log)
+    return out_dir
+
+
+def install_module(package_at_version: str, out_dir: Path, log=print) -> None:
+    """`go install` a program that builds straight from its module (kind, crictl, ...)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env_dir = cache_dir() / "gobuild"
+    env_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["go", "install", "-trimpath", "-ldflags", "-s -w", package_at_version]
+    log(" ".join(cmd))
+    env = go_env() | {"GOBIN": str(out_dir)}
+    proc = subprocess.run(cmd, cwd=env_dir, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"go install {package_at_version} failed:\n{proc.stderr[-3000:]}")
+
+
+def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file: Path,
+                     log=print) -> Path:
+    """`go build` packages of a module whose go.mod has local replaces (etcd), via a wrapper module."""
+    work = cache_dir() / "gobuild" / name
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "go.mod").write_text(simple_wrapper_go_mod(f"dockyard.local/{name}", requires))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", str(out_file), package], work, log)
+    return out_file
+
+
+# Every Go program of the node image apart from Kubernetes itself: name -> how to build it.
+# Each lands in cache_dir()/bin/<name>-<version>/ and is rebuilt only when missing.
+PROGRAMS = {
+    "kind": ("install", f"sigs.k8s.io/kind@{versions.KIND_VERSION}", versions.KIND_VERSION),
+    "crictl": ("install", f"sigs.k8s.io/cri-tools/cmd/crictl@{versions.CRICTL_VERSION}", versions.CRICTL_VERSION),
+    "coredns": ("install", f"github.com/coredns/coredns@{versions.COREDNS_VERSION}", versions.COREDNS_VERSION),
+    "local-path-provisioner": ("install", "github.com/rancher/local-path-provisioner@"
+                               + versions.LOCAL_PATH_PROVISIONER_VERSION, versions.LOCAL_PATH_PROVISIONER_VERSION),
+    "etcd": ("wrapper", "go.etcd.io/etcd/server/v3", versions.ETCD_VERSION),
+}
+
+
+def program_path(name: str) -> Path:
+    version = PROGRAMS[name][2]
+    return cache_dir() / "bin" / f"{name}-{version}" / name
+
+
+def kube_bin_dir() -> Path:
+    return cache_dir() / "bin" / versions.KUBERNETES_VERSION
+
+
+def kube_binaries_present() -> bool:
+    return all((kube_bin_dir() / c).exists() for c in KUBE_COMMANDS)
+
+
+def ensure_program(name: str, log=print) -> Path:
+    path = program_path(name)
+    if path.exists():
+        return path
+    how, target, version = PROGRAMS[name]
+    tmp = path.parent.with_name(path.parent.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    if how == "install":
+        install_module(target, tmp, log)
+    else:
+        build_in_wrapper(f"{name}-{version}", {target: version}, target, tmp / name, log)
+    shutil.rmtree(path.parent, ignore_errors=True)
+    tmp.rename(path.parent)  # only a finished build gets the real name
+    return path
+
+
+def ensure_kubernetes(log=print) -> Path:
+    if not kube_binaries_present():
+        build_kubernetes(kube_bin_dir(), log=log)
+    return kube_bin_dir()
+
+
+if __name__ == "__main__":
+    import sys, time
+    t = time.time()
+    target = cache_dir() / "bin" / versions.KUBERNETES_VERSION
+    if sys.argv[1:] == ["kind"]:
+        install_module(f"sigs.k8s.io/kind@{versions.KIND_VERSION}", target)
+    elif sys.argv[1:2] == ["program"]:
+        for name in sys.argv[2:]:
+            print(ensure_program(name))
+    else:
+        build_kubernetes(target)
+    print(f"done in {time.time()-t:.0f}s")

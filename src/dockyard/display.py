@@ -1,0 +1,98 @@
+"""Progress, tables and pictures, for the terminal (rich) and for notebooks (ipywidgets)."""
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+
+
+def in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+        return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
+    except ImportError:
+        return False
+
+
+class Progress:
+    """Named steps with a status line each, like kind's "✓ Preparing nodes".
+
+    `with progress.step("Building image x"):` shows the step while it runs, streams
+    `progress.line(...)` beneath it, and ends with ✓ and the time (or ✗).
+    """
+
+    def __init__(self, title: str = ""):
+        self.title = title
+        self._notebook = in_notebook()
+        self._widgets = None
+        if self._notebook:
+            import ipywidgets as w
+            from IPython.display import display
+            self._status = w.HTML(f"<b>{title}</b>")
+            self._log = w.Textarea(layout=w.Layout(width="100%", height="8em"), disabled=True)
+            self._done = w.HTML()
+            self._widgets = w.VBox([self._status, self._done, self._log])
+            display(self._widgets)
+        self._lines: list[str] = []
+        self._current = ""
+
+    def _show(self, text: str) -> None:
+        if self._notebook:
+            self._status.value = f"<b>{text}</b>"
+        elif sys.stderr.isatty():
+            sys.stderr.write("\r\033[K" + text[:120])
+            sys.stderr.flush()
+
+    def line(self, text: str) -> None:
+        text = text.rstrip()
+        if not text:
+            return
+        self._lines = (self._lines + [text])[-200:]
+        if self._notebook:
+            self._log.value = "\n".join(self._lines[-8:])
+        else:
+            self._show(f" • {self._current}: {text}")
+
+    def _finish(self, mark: str, name: str, seconds: float) -> None:
+        text = f" {mark} {name} ({seconds:.1f}s)"
+        if self._notebook:
+            self._done.value += f"<div>{text}</div>"
+        else:
+            if sys.stderr.isatty():
+                sys.stderr.write("\r\033[K")
+            print(text, flush=True)
+
+    @contextmanager
+    def step(self, name: str):
+        self._current = name
+        self._show(f" • {name} …")
+        start = time.monotonic()
+        try:
+            yield self
+        except BaseException:
+            self._finish("✗", name, time.monotonic() - start)
+            raise
+        self._finish("✓", name, time.monotonic() - start)
+        if self._notebook:
+            self._status.value = f"<b>{self.title}</b>"
+
+
+def table(rows: list[dict], columns: list[str] | None = None):
+    """A readable table: a pandas DataFrame in notebooks, aligned text in the terminal."""
+    columns = columns or (list(rows[0]) if rows else [])
+    if in_notebook():
+        import pandas as pd
+        return pd.DataFrame(rows, columns=columns)
+    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(lines)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

@@ -1,0 +1,72 @@
+"""Every image the kit uses: its name, tag, build context and how it is made.
+
+Notebooks refer to images only through this catalog (`image("python").ref`), so a tag
+is spelled once. `how` is one of:
+  mmdebstrap  a Debian root filesystem from the machine's apt sources, `docker import`ed
+  dockerfile  `docker build` of docker/<context> with ARG BASE_IMAGE = the `base` entry
+When a registry answers, an entry with `upstream` is pulled and tagged as `ref` instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import versions
+
+
+@dataclass(frozen=True)
+class Image:
+    key: str
+    repository: str
+    tag: str
+    how: str
+    context: str = ""             # folder under docker/
+    base: str = ""                # catalog key passed as BASE_IMAGE
+    upstream: str = ""            # pulled instead when a registry is reachable
+    packages: tuple = ()          # Debian packages (mmdebstrap --include)
+    wheels: tuple = ()            # Python requirements served from the host's wheelhouse
+    extra: dict = field(default_factory=dict, hash=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+_ENTRIES = [
+    Image("base", "dockyard/debian", versions.DEBIAN_SUITE, "mmdebstrap",
+          upstream=f"debian:{versions.DEBIAN_SUITE}-slim", packages=("ca-certificates",)),
+    Image("busybox", "dockyard/busybox", "1.35", "dockerfile", context="busybox", base="base",
+          upstream="busybox:1.35"),
+    Image("python", "dockyard/python", "3.11", "dockerfile", context="python", base="base",
+          wheels=("flask==3.1.2",)),
+]
+
+CATALOG: dict[str, Image] = {entry.key: entry for entry in _ENTRIES}
+
+
+def image(key: str) -> Image:
+    try:
+        return CATALOG[key]
+    except KeyError:
+        raise KeyError(f"no image {key!r} in the catalog; known: {', '.join(CATALOG)}") from None
+
+
+def build_order(keys: list[str] | None = None) -> list[Image]:
+    """Entries with their bases first, each once."""
+    ordered: list[Image] = []
+
+    def visit(key: str, seen: tuple = ()) -> None:
+        if key in seen:
+            raise ValueError(f"image {key!r} is its own base")
+        entry = image(key)
+        if entry.base:
+            visit(entry.base, seen + (key,))
+        if entry not in ordered:
+            ordered.append(entry)
+
+    for key in keys or list(CATALOG):
+        visit(key)
+    return ordered
+
+
+def catalog_refs() -> set[str]:
+    return {entry.ref for entry in CATALOG.values()}

@@ -1,0 +1,23 @@
+"""Every notebook, executed with papermill against the real engine and cluster.
+
+DOCKYARD_NOTEBOOKS=glob narrows the set; DOCKYARD_NOTEBOOK_ORDER=reverse runs it backwards.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+from dockyard.papermill_run import execute, run_parameters
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def notebooks():
+    found = sorted((REPO / "notebooks").glob(os.environ.get("DOCKYARD_NOTEBOOKS", "*.ipynb")))
+    return found[::-1] if os.environ.get("DOCKYARD_NOTEBOOK_ORDER") == "reverse" else found
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook", notebooks(), ids=lambda p: p.stem)
+def test_notebook(notebook):
+    execute(notebook, run_parameters(notebook))

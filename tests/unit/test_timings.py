@@ -1,0 +1,14 @@
+import json
+
+from dockyard import timings
+
+
+def test_record_and_summary(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCKYARD_TIMINGS", str(tmp_path / "t.json"))
+    timings.record("prepare", "engine up", 1.234)
+    with timings.timed("notebooks", "00") as extra:
+        extra["passed"] = True
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["prepare"]["engine up"]["seconds"] == 1.23
+    assert data["notebooks"]["00"]["passed"] is True
+    assert [r[0] for r in timings.summary(data)] == ["notebooks", "prepare"]
