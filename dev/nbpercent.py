@@ -1,6 +1,7 @@
-"""Authoring aid: turn a percent-format script into a notebook with outputs stripped.
+"""Authoring aid: edit notebooks as plain text, commit only the .ipynb.
 
-    python dev/percent_to_ipynb.py source.py notebooks/NN-topic.ipynb
+    python dev/nbpercent.py to-py notebooks/NN-topic.ipynb build/src/NN-topic.py
+    python dev/nbpercent.py to-ipynb build/src/NN-topic.py notebooks/NN-topic.ipynb
 
 Cells start with `# %%` (code) or `# %% [markdown]` (markdown, each line starting "# ").
 Tags go after the marker: `# %% tags=["parameters"]`. The .ipynb is what is committed.
@@ -41,7 +42,20 @@ def parse(text: str):
     return cells
 
 
-def main(src: str, dst: str) -> None:
+def to_percent(nb) -> str:
+    chunks = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        marker = "# %%" + (" [markdown]" if cell.cell_type == "markdown" else "")
+        marker += f" tags={json.dumps(tags)}" if tags else ""
+        body = cell.source
+        if cell.cell_type == "markdown":
+            body = "\n".join(("# " + l) if l else "#" for l in body.splitlines())
+        chunks.append(marker + "\n" + body)
+    return "\n\n".join(chunks) + "\n"
+
+
+def to_ipynb(src: str, dst: str) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = parse(open(src).read())
     nb.metadata["kernelspec"] = {"name": "dockyard", "display_name": "Python (dockyard)", "language": "python"}
@@ -52,4 +66,9 @@ def main(src: str, dst: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    mode, src, dst = sys.argv[1:4]
+    if mode == "to-py":
+        with open(dst, "w") as out:
+            out.write(to_percent(nbformat.read(src, as_version=4)))
+    else:
+        to_ipynb(src, dst)
