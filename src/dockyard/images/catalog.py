@@ -38,6 +38,8 @@ _ENTRIES = [
           upstream="busybox:1.35"),
     Image("python", "dockyard/python", "3.11", "dockerfile", context="python", base="base",
           wheels=("flask==3.1.2",)),
+    Image("docker-daemon", "dockyard/docker-daemon", "20.10", "dockerfile", context="docker-daemon",
+          base="base"),
 ]
 
 CATALOG: dict[str, Image] = {entry.key: entry for entry in _ENTRIES}

@@ -1,0 +1,48 @@
+"""Pure rendering of the kind cluster config and the manifests baked into the node image.
+
+No engine, no files written: unit-tested in tests/unit/test_cluster_config.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import versions
+from ..paths import REPO
+
+MANIFEST_DIR = REPO / "k8s-manifests" / "kind"
+
+
+def nodeports(first: int = versions.NODEPORT_FIRST, last: int = versions.NODEPORT_LAST) -> list[int]:
+    if not 30000 <= first <= last <= 32767:
+        raise ValueError(f"NodePort range {first}-{last} is outside Kubernetes' 30000-32767")
+    return list(range(first, last + 1))
+
+
+def port_mappings_yaml(ports: list[int], listen: str = "127.0.0.1", indent: int = 6) -> str:
+    pad = " " * indent
+    lines = []
+    for port in ports:
+        lines += [f"{pad}- containerPort: {port}", f"{pad}  hostPort: {port}",
+                  f"{pad}  listenAddress: \"{listen}\"", f"{pad}  protocol: TCP"]
+    return "\n".join(lines)
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace each @KEY@; a placeholder left unfilled is a bug in the recipe, so fail."""
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    if "@" in "".join(line.split("#", 1)[0] for line in template.splitlines()):
+        leftover = [line.strip() for line in template.splitlines() if "@" in line.split("#", 1)[0]]
+        raise ValueError(f"unfilled placeholder in: {leftover[0]}")
+    return template
+
+
+def render_cluster_config(name: str = versions.CLUSTER_NAME, ports: list[int] | None = None,
+                          template: str | None = None) -> str:
+    template = template if template is not None else (MANIFEST_DIR / "cluster.yaml").read_text()
+    ports = nodeports() if ports is None else ports
+    return fill(template, {"NAME": name, "PORT_MAPPINGS": port_mappings_yaml(ports)})
+
+
+def render_manifest(filename: str, values: dict[str, str], folder: Path = MANIFEST_DIR) -> str:
+    return fill((folder / filename).read_text(), values)

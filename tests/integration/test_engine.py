@@ -1,0 +1,77 @@
+"""The provisioned engine, for real: privileged containers, idempotent commands, clean-up."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import docker
+import pytest
+
+from dockyard import versions
+from dockyard.cleanup import find, remove
+from dockyard.images import image
+
+pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
+HERE = Path(__file__).parent
+DOCKYARD = [sys.executable, "-m", "dockyard.cli"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    return docker.from_env()
+
+
+def test_privileged_container_starts(client):
+    # Docker 20.10 asks for every capability the kernel knows; the runtime wrapper drops
+    # the ones this host cannot grant, so --privileged works.
+    out = client.containers.run(image("busybox").ref, ["sh", "-c", "grep CapEff /proc/self/status"],
+                                privileged=True, remove=True, labels={versions.LABEL_KEY: "test"})
+    effective = int(out.split()[1], 16)
+    assert effective & (1 << 21), "CAP_SYS_ADMIN present in a privileged container"
+
+
+def test_engine_up_twice_is_harmless():
+    for _ in range(2):
+        proc = subprocess.run(DOCKYARD + ["engine", "up"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        assert "engine ready" in proc.stdout
+
+
+def test_down_engine_gets_one_clear_line():
+    env = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock")
+    proc = subprocess.run(DOCKYARD + ["images"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not running" in lines[0] and "dockyard engine up" in lines[0]
+
+
+def test_ctrl_c_during_a_build_leaves_nothing_clean_misses(client):
+    workshop = f"ctrlc{os.getpid()}"
+    before = {i.id for i in client.images.list(all=True)}
+    code = (
+        "import docker\n"
+        "from dockyard.images.build import stream_build\n"
+        "from dockyard.display import Progress\n"
+        "from pathlib import Path\n"
+        f"stream_build(docker.from_env(), Path({str(HERE / 'slow-build')!r}), 'dockyard-test/slow:1',\n"
+        f"  {{'BASE_IMAGE': {image('base').ref!r}}}, {{'{versions.LABEL_KEY}': {workshop!r}}}, Progress())\n")
+    proc = subprocess.Popen([sys.executable, "-u", "-c", code], stdout=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    for line in proc.stdout:
+        if "sleep 30" in line or time.time() > deadline:
+            break
+    time.sleep(2)  # inside the sleeping RUN step
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    time.sleep(3)  # the daemon notices the closed connection and stops the step
+
+    sleeping = [c for c in client.containers.list(all=True)
+                if "sleep 30" in " ".join(c.attrs["Config"]["Cmd"] or [])]
+    assert sleeping == [], "the interrupted step's container is gone"
+    left = [i for i in client.images.list() if i.id not in before]
+    found = {f.ident for f in find(client)}
+    assert all(i.id in found for i in left), "every image the build left is one `dockyard clean` finds"
+    remove(client, [f for f in find(client) if f.ident in {i.id for i in left}])
+    assert not client.images.list(name="dockyard-test/slow")
