@@ -45,10 +45,10 @@ def _tool_version(name: str, args: list[str]) -> str | None:
 
 def check_tools() -> list[Check]:
     kind = _tool_version("kind", ["version"])
-    kubectl = _tool_version("kubectl", ["version", "--client", "-o", "yaml"])
+    kubectl = _tool_version("kubectl", ["version", "--client"])
     return [
         Check("kind", bool(kind), kind or "not found", "build it with `dockyard cluster up`", required=False),
-        Check("kubectl", bool(kubectl), "found" if kubectl else "not found",
+        Check("kubectl", bool(kubectl), kubectl or "not found",
               "build it with `dockyard cluster up`", required=False),
     ]
 
