@@ -6,6 +6,8 @@ PYTEST    := $(PY) -m pytest
 # Override when presenting to a room: make lab LAB_HOST=0.0.0.0
 LAB_HOST  ?= 127.0.0.1
 LAB_PORT  ?= 8888
+# Until the cluster lands in `make test`, prepare the engine and images only.
+PREPARE_FLAGS ?= --no-cluster
 
 .PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks timings doctor
 
@@ -19,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -c "from dockyard.timings import record; record('prepare', 'venv', $$(date +%s) - $$start)"
 
 prepare: venv
-	$(DOCKYARD) prepare
+	$(DOCKYARD) prepare $(PREPARE_FLAGS)
 
 lab: prepare
 	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) notebooks/00-start-here.ipynb
