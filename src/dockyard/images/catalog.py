@@ -38,6 +38,8 @@ _ENTRIES = [
           upstream="busybox:1.35"),
     Image("python", "dockyard/python", "3.11", "dockerfile", context="python", base="base",
           wheels=("flask==3.1.2",)),
+    Image("registry", "dockyard/registry", "2.8", "dockerfile", context="registry", base="base"),
+    Image("node", "dockyard/node", "18", "dockerfile", context="node", base="base"),
     Image("docker-daemon", "dockyard/docker-daemon", "20.10", "dockerfile", context="docker-daemon",
           base="base"),
 ]

@@ -1,0 +1,54 @@
+"""Waiting for real things to become true, with a deadline and a plain-words error."""
+from __future__ import annotations
+
+import time
+
+from .errors import DockyardError
+
+
+def wait_until(probe, timeout: float = 30.0, interval: float = 0.2, what: str = "the condition"):
+    """Call `probe()` until it returns something truthy; return that. Exceptions count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while True:
+        try:
+            value = probe()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+            last_error = exc
+        if time.monotonic() >= deadline:
+            detail = f" (last error: {last_error})" if last_error else ""
+            raise DockyardError(f"waited {timeout:.0f}s for {what}{detail}",
+                                "look at the container's logs: container.logs().decode()")
+        time.sleep(interval)
+
+
+def wait_http(url: str, timeout: float = 30.0, **request_args):
+    """The first HTTP answer from `url`, whatever its status (a 401 also means "up")."""
+    import requests
+
+    def probe():
+        # a Response is falsy for 4xx/5xx, so wrap it: any answer at all ends the wait
+        return [requests.get(url, timeout=2, **request_args)]
+    return wait_until(probe, timeout, what=f"an answer from {url}")[0]
+
+
+def wait_health(container, timeout: float = 60.0, want: str = "healthy") -> str:
+    """Wait for a container's HEALTHCHECK status to reach `want`; return it."""
+    def probe():
+        container.reload()
+        status = container.attrs["State"].get("Health", {}).get("Status", "")
+        if status == "unhealthy" and want != "unhealthy":
+            raise DockyardError(f"{container.name} became unhealthy",
+                                "see container.attrs['State']['Health']['Log']")
+        return status if status == want else None
+    try:
+        return wait_until(probe, timeout, interval=0.5, what=f"{container.name} to be {want}")
+    except DockyardError:
+        container.reload()
+        status = container.attrs["State"].get("Health", {}).get("Status", "none")
+        if status == "unhealthy":
+            raise DockyardError(f"{container.name} became unhealthy",
+                                "see container.attrs['State']['Health']['Log']") from None
+        raise
