@@ -24,7 +24,7 @@ prepare: venv
 	$(DOCKYARD) prepare $(PREPARE_FLAGS)
 
 lab: prepare
-	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) notebooks/00-start-here.ipynb
+	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
 
 # The unit tests first (seconds), then the live ones; the timings table is printed either way.
 test: reset-timings prepare
