@@ -6,8 +6,8 @@ PYTEST    := $(PY) -m pytest
 # Override when presenting to a room: make lab LAB_HOST=0.0.0.0
 LAB_HOST  ?= 127.0.0.1
 LAB_PORT  ?= 8888
-# Until the cluster lands in `make test`, prepare the engine and images only.
-PREPARE_FLAGS ?= --no-cluster
+# `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).
+PREPARE_FLAGS ?=
 
 .PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks timings doctor
 
@@ -27,8 +27,10 @@ lab: prepare
 	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
 
 # The unit tests first (seconds), then the live ones; the timings table is printed either way.
+# The cluster tests go last: one of them restarts dockerd.
 test: reset-timings prepare
-	@$(PYTEST) tests/unit -q && $(PYTEST) tests/integration tests/notebooks -v --durations=0 -p no:cacheprovider; \
+	@$(PYTEST) tests/unit -q && \
+	$(PYTEST) tests/integration tests/notebooks tests/cluster tests/finally -v --durations=20 -p no:cacheprovider; \
 	status=$$?; $(DOCKYARD) timings; exit $$status
 
 reset-timings:

@@ -1,7 +1,8 @@
 """Everything the kit creates carries one label; `dockyard clean` removes exactly that.
 
-Catalog images (the prepared state that makes the next run fast) are kept unless
-`everything` is asked for. Leftovers of an interrupted build are untagged images that
+The kit's prepared state is kept unless `everything` is asked for: catalog images, the
+cluster's component and node images, and the kind node containers. Images built FROM our
+base inherit its label, so "kit or not" is decided by tag, not by label. Leftovers of an interrupted build are untagged images that
 inherited the label from our base image, so they are found the same way.
 """
 from __future__ import annotations
@@ -26,20 +27,44 @@ def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], e
     """From labelled (id, tags) pairs, the ones to remove: all but catalog images unless `everything`."""
     out = []
     for ident, tags in images:
-        if not everything and any(tag in keep_refs for tag in tags):
+        if not everything and any(short_ref(tag) in keep_refs for tag in tags):
             continue
         out.append(Found("image", ", ".join(tags) or f"<untagged {ident[7:19]}>", ident))
     return out
 
 
-def find(client, workshop: str | None = None, everything: bool = False) -> list[Found]:
+KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
+
+
+def kit_refs() -> set[str]:
+    """Tags of the prepared state: the image catalog and the cluster's components."""
     from .images.catalog import catalog_refs
+    from .cluster import node_image
+    refs = catalog_refs() | {c.ref for c in node_image.COMPONENTS} | {node_image.BASE_REF}
+    return {short_ref(r) for r in refs | {node_image.node_image_ref()}}
+
+
+def short_ref(ref: str) -> str:
+    """The engine lists docker.io/kindest/x:1 as kindest/x:1; compare in that form."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref
+
+
+def is_kit_container(container_labels: dict) -> bool:
+    """kind's nodes inherit our label from the node image; they belong to `cluster down`."""
+    return KIND_CLUSTER_LABEL in container_labels
+
+
+def find(client, workshop: str | None = None, everything: bool = False) -> list[Found]:
     flt = {"label": label_filter(workshop)}
-    found = [Found("container", c.name, c.id) for c in client.containers.list(all=True, filters=flt)]
+    found = [Found("container", c.name, c.id) for c in client.containers.list(all=True, filters=flt)
+             if everything or not is_kit_container(c.labels)]
     found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
     found += [Found("volume", v.name, v.id) for v in client.volumes.list(filters=flt)]
     labelled = [(i.id, i.tags) for i in client.images.list(filters=flt)]
-    found += images_to_remove(labelled, catalog_refs(), everything)
+    found += images_to_remove(labelled, kit_refs(), everything)
     return found
 
 
@@ -94,6 +119,10 @@ def clean_namespaces(workshop: str | None, log=print) -> list[Found]:
             core.delete_namespace(ns.metadata.name)
         removed.append(Found("namespace", ns.metadata.name, ns.metadata.uid))
         log(f"removed namespace {ns.metadata.name}")
+        # A notebook that stopped half-way may have left a node cordoned or labelled.
+        from .kube import release_nodes
+        for node in release_nodes(core, ns.metadata.name, log=log):
+            removed.append(Found("node change", node, node))
     return removed
 
 

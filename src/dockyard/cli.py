@@ -53,6 +53,11 @@ def cmd_prepare(args) -> int:
     if not args.no_cluster:
         args.action = "up"
         cmd_cluster(args)
+    from .engine import connect
+    from .images.build import prune_build_leftovers
+    freed = prune_build_leftovers(connect())
+    if freed:
+        print(f"✓ removed build leftovers ({freed / 1e6:.0f} MB)")
     return 0
 
 

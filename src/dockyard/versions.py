@@ -38,3 +38,7 @@ CLUSTER_NAME = "dockyard"
 KUBE_CONTEXT = f"kind-{CLUSTER_NAME}"
 # Set to use an existing cluster instead of the kit's kind cluster.
 KUBE_CONTEXT_ENV = "DOCKYARD_KUBE_CONTEXT"
+
+# pyspark from PyPI (an sdist carrying Spark's jars, built into a wheel on the host): the Spark
+# image and both Spark demos use it. Spark 4 needs Java 17+ (Debian's openjdk-17-jre-headless).
+SPARK_VERSION = "4.3.0"

@@ -21,3 +21,16 @@ def test_catalog_images_are_kept_unless_everything():
     names = [f.name for f in images_to_remove(images, keep, everything=False)]
     assert names == ["t1-app:v1", "<untagged cccccccccccc>"]
     assert len(images_to_remove(images, keep, everything=True)) == 3
+
+
+def test_kind_nodes_belong_to_cluster_down_not_clean():
+    from dockyard.cleanup import is_kit_container
+    assert is_kit_container({"io.x-k8s.kind.cluster": "dockyard", versions.LABEL_KEY: "dockyard"})
+    assert not is_kit_container({versions.LABEL_KEY: "dockyard"})
+
+
+def test_refs_compare_in_the_engines_short_form():
+    from dockyard.cleanup import short_ref
+    keep = {short_ref("docker.io/kindest/local-path-helper:v1")}
+    images = [("sha256:" + "d" * 64, ["kindest/local-path-helper:v1"])]
+    assert images_to_remove(images, keep, everything=False) == []

@@ -120,12 +120,30 @@ def install_module(package_at_version: str, out_dir: Path, log=print) -> None:
         raise RuntimeError(f"go install {package_at_version} failed:\n{proc.stderr[-3000:]}")
 
 
+# CoreDNS with the plugins kubeadm's Corefile uses plus a few a workshop shows. Its default
+# build compiles every plugin, cloud SDKs and tracers included, which takes several times longer.
+COREDNS_PLUGINS = ["bind", "cache", "debug", "errors", "forward", "health", "hosts", "kubernetes",
+                   "loadbalance", "log", "loop", "metrics", "ready", "reload", "rewrite", "template", "whoami"]
+
+
+def coredns_main_go(plugins: list[str] = COREDNS_PLUGINS) -> str:
+    """main.go of the CoreDNS wrapper: coremain plus the chosen plugins (each registers itself)."""
+    imports = ['\t_ "github.com/coredns/coredns/core/dnsserver"']
+    imports += [f'\t_ "github.com/coredns/coredns/plugin/{name}"' for name in sorted(plugins)]
+    return ("// CoreDNS for the kit's cluster, with a chosen set of plugins (see gobuild.py).\n"
+            "package main\n\nimport (\n\t\"github.com/coredns/coredns/coremain\"\n\n"
+            + "\n".join(imports) + "\n)\n\nfunc main() {\n\tcoremain.Run()\n}\n")
+
+
 def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file: Path,
-                     log=print) -> Path:
-    """`go build` packages of a module whose go.mod has local replaces (etcd), via a wrapper module."""
+                     log=print, main_go: str = "") -> Path:
+    """`go build` in a wrapper module: for modules whose go.mod has local replaces (etcd), or
+    for our own main package over a module's libraries (CoreDNS with fewer plugins)."""
     work = cache_dir() / "gobuild" / name
     work.mkdir(parents=True, exist_ok=True)
     (work / "go.mod").write_text(simple_wrapper_go_mod(f"dockyard.local/{name}", requires))
+    if main_go:
+        (work / "main.go").write_text(main_go)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", str(out_file), package], work, log)
     return out_file
@@ -136,7 +154,7 @@ def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file
 PROGRAMS = {
     "kind": ("install", f"sigs.k8s.io/kind@{versions.KIND_VERSION}", versions.KIND_VERSION),
     "crictl": ("install", f"sigs.k8s.io/cri-tools/cmd/crictl@{versions.CRICTL_VERSION}", versions.CRICTL_VERSION),
-    "coredns": ("install", f"github.com/coredns/coredns@{versions.COREDNS_VERSION}", versions.COREDNS_VERSION),
+    "coredns": ("main", "github.com/coredns/coredns", versions.COREDNS_VERSION),
     "local-path-provisioner": ("install", "github.com/rancher/local-path-provisioner@"
                                + versions.LOCAL_PATH_PROVISIONER_VERSION, versions.LOCAL_PATH_PROVISIONER_VERSION),
     "etcd": ("wrapper", "go.etcd.io/etcd/server/v3", versions.ETCD_VERSION),
@@ -144,8 +162,12 @@ PROGRAMS = {
 
 
 def program_path(name: str) -> Path:
-    version = PROGRAMS[name][2]
-    return cache_dir() / "bin" / f"{name}-{version}" / name
+    how, _, version = PROGRAMS[name]
+    folder = f"{name}-{version}"
+    if how == "main":  # our own main.go decides what is inside: a new plugin list, a new build
+        import hashlib
+        folder += "-" + hashlib.sha256(coredns_main_go().encode()).hexdigest()[:8]
+    return cache_dir() / "bin" / folder / name
 
 
 def kube_bin_dir() -> Path:
@@ -165,6 +187,8 @@ def ensure_program(name: str, log=print) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     if how == "install":
         install_module(target, tmp, log)
+    elif how == "main":
+        build_in_wrapper(f"{name}-{version}", {target: version}, ".", tmp / name, log, main_go=coredns_main_go())
     else:
         build_in_wrapper(f"{name}-{version}", {target: version}, target, tmp / name, log)
     shutil.rmtree(path.parent, ignore_errors=True)

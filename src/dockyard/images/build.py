@@ -46,6 +46,23 @@ def existing(client, ref: str):
         return None
 
 
+def build_labels(client, entry: Image) -> dict:
+    """The labels `dockyard images` gives `entry`. A notebook that builds it with these (and the
+    same BASE_IMAGE) gets the very same image: the build cache answers every step."""
+    base_id = existing(client, image(entry.base).ref).id if entry.base else ""
+    return kit_labels() | {RECIPE_LABEL: recipe_hash(entry, base_id)}
+
+
+def require_image(client, key: str) -> Image:
+    """The catalog entry `key` when its image (and its base) is on the engine; else one clear line."""
+    entry = image(key)
+    for needed in [entry] + ([image(entry.base)] if entry.base else []):
+        if existing(client, needed.ref) is None:
+            raise DockyardError(f"the image {needed.ref} is not on this engine yet",
+                                f"run `dockyard images {key}` (once; later runs reuse it)")
+    return entry
+
+
 def try_upstream(client, entry: Image, progress: Progress) -> bool:
     """Pull the upstream image when a registry answers; tag it with our reference."""
     if not entry.upstream:
@@ -101,7 +118,7 @@ def ensure_image(client, entry: Image, progress: Progress, force: bool = False, 
     if allow_upstream and try_upstream(client, entry, progress):
         return "pulled"
     labels = kit_labels() | {RECIPE_LABEL: recipe}
-    with timed("images", entry.ref):
+    with timed("images", entry.ref) as result:
         if entry.how == "mmdebstrap":
             debian_base.import_base(client, entry.ref, versions.DEBIAN_SUITE, entry.packages, labels,
                                     log=progress.line)
@@ -110,6 +127,9 @@ def ensure_image(client, entry: Image, progress: Progress, force: bool = False, 
             stream_build(client, prepared_context(entry), entry.ref, buildargs, labels, progress)
         else:
             raise ValueError(f"unknown way to make an image: {entry.how}")
+        made = existing(client, entry.ref)
+        if made is not None:  # the size goes beside the build time in build/timings.json
+            result["size_mb"] = round(made.attrs.get("Size", 0) / 1e6, 1)
     return "built"
 
 
@@ -124,3 +144,12 @@ def ensure_images(client, keys: list[str] | None = None, force: bool = False) ->
                 raise DockyardError(f"interrupted while making {entry.ref}",
                                     "run `dockyard clean` to remove what it left, then `dockyard images`")
     return results
+
+
+def prune_build_leftovers(client) -> int:
+    """Remove untagged images that carry our label: build stages and images a rebuild replaced.
+
+    They inherited the label from our base, so they are ours. Returns the bytes reclaimed.
+    """
+    result = client.images.prune(filters={"dangling": True, "label": versions.LABEL_KEY})
+    return result.get("SpaceReclaimed") or 0

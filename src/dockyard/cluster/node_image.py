@@ -1,0 +1,325 @@
+"""The kit's kind node image, assembled without any registry.
+
+Steps (each skipped when its result is current):
+  1. Go programs: Kubernetes (7 binaries), etcd, CoreDNS, local-path-provisioner, crictl.
+  2. Component images, tagged exactly as kubeadm and our node manifests name them.
+  3. The node base image (docker/kind-node-base): Debian + systemd + containerd.
+  4. The node: base + kubeadm/kubelet/kubectl/crictl + /kind files, then every component
+     image imported into containerd's k8s.io namespace, then `docker commit`.
+
+The node tag carries the Kubernetes version and a hash of the recipe (sources, not binaries),
+so a machine that has the tag knows in a second that nothing needs doing. Only the final
+commit writes that tag: an interrupted build leaves at most a `*-partial` image, never reused.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import versions
+from ..display import Progress
+from ..errors import DockyardError
+from ..images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
+from ..images.catalog import image
+from ..paths import BUILD, REPO, cache_dir
+from ..timings import timed
+from . import config, gobuild
+
+DOCKER_DIR = REPO / "docker"
+NODE_REPOSITORY = "dockyard/kind-node"
+PARTIAL_REPOSITORY = "dockyard/kind-node-partial"
+BASE_REF = "dockyard/kind-node-base:" + versions.DEBIAN_SUITE
+# Bump when the assembly steps below change in a way the hashed files do not show.
+ASSEMBLY_REVISION = "1"
+# A cold build: ~10 GB of Go caches plus images; a warm one needs room for images only.
+COLD_BUILD_GB = 15
+WARM_BUILD_GB = 5
+# `docker run --entrypoint sleep` changed these in the container; STOPSIGNAL and ENV carry over.
+NODE_ENTRYPOINT = ['ENTRYPOINT ["/usr/local/bin/entrypoint"]', 'CMD ["/sbin/init"]']
+
+
+@dataclass(frozen=True)
+class Component:
+    """One image that must sit in the node's containerd under exactly `ref`."""
+    key: str
+    ref: str
+    context: str                                          # folder under docker/
+    binaries: dict = field(default_factory=dict, hash=False)  # name in context -> program
+    base: str = ""                                        # catalog key given as BASE_IMAGE
+    buildargs: dict = field(default_factory=dict, hash=False)
+
+
+def _kube(name: str) -> str:
+    return f"registry.k8s.io/{name}:{versions.KUBERNETES_VERSION}"
+
+
+COMPONENTS = [
+    Component("kube-apiserver", _kube("kube-apiserver"), "kube-component",
+              {"kube-apiserver": "kube:kube-apiserver"}, buildargs={"BINARY": "kube-apiserver"}),
+    Component("kube-controller-manager", _kube("kube-controller-manager"), "kube-component",
+              {"kube-controller-manager": "kube:kube-controller-manager"},
+              buildargs={"BINARY": "kube-controller-manager"}),
+    Component("kube-scheduler", _kube("kube-scheduler"), "kube-component",
+              {"kube-scheduler": "kube:kube-scheduler"}, buildargs={"BINARY": "kube-scheduler"}),
+    Component("kube-proxy", _kube("kube-proxy"), "kube-proxy", {"kube-proxy": "kube:kube-proxy"}, base="base"),
+    Component("etcd", f"registry.k8s.io/etcd:{versions.ETCD_IMAGE_TAG}", "etcd", {"etcd": "etcd"}),
+    Component("coredns", f"registry.k8s.io/coredns/coredns:{versions.COREDNS_VERSION}", "coredns",
+              {"coredns": "coredns"}),
+    Component("pause", f"registry.k8s.io/pause:{versions.PAUSE_VERSION}", "pause", base="base",
+              buildargs={"VERSION": versions.PAUSE_VERSION}),
+    Component("podnet", f"docker.io/dockyard/podnet:{versions.PODNET_VERSION}", "podnet",
+              {"kubectl": "kube:kubectl"}, base="base"),
+    Component("local-path-provisioner",
+              f"docker.io/kindest/local-path-provisioner:{versions.LOCAL_PATH_PROVISIONER_TAG}",
+              "local-path-provisioner", {"local-path-provisioner": "local-path-provisioner"}),
+    Component("local-path-helper", f"docker.io/kindest/local-path-helper:{versions.LOCAL_PATH_HELPER_TAG}",
+              "local-path-helper", base="busybox"),
+]
+
+
+def component(key: str) -> Component:
+    return next(c for c in COMPONENTS if c.key == key)
+
+
+def binary_path(program: str) -> Path:
+    if program.startswith("kube:"):
+        return gobuild.kube_bin_dir() / program[len("kube:"):]
+    return gobuild.program_path(program)
+
+
+def version_facts() -> str:
+    """Every pinned fact of versions.py, as text, for the recipe hash."""
+    return "\n".join(f"{k}={getattr(versions, k)!r}" for k in sorted(dir(versions)) if k.isupper())
+
+
+def recipe_hash(folders: list[Path], files: list[Path], facts: str, revision: str = ASSEMBLY_REVISION) -> str:
+    digest = hashlib.sha256(f"{revision}\n{facts}\n".encode())
+    for folder in folders:
+        digest.update(folder.name.encode() + b"\0" + context_digest(folder).encode())
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def node_tag_for(kube_version: str, recipe: str) -> str:
+    return f"{NODE_REPOSITORY}:{kube_version}-{recipe}"
+
+
+def node_image_ref() -> str:
+    """The tag the current recipe gives, computed from sources only (fast)."""
+    contexts = sorted({c.context for c in COMPONENTS} | {"kind-node-base", "kind-node"})
+    folders = [DOCKER_DIR / name for name in contexts]
+    files = [config.MANIFEST_DIR / "default-cni.yaml", config.MANIFEST_DIR / "default-storage.yaml",
+             Path(gobuild.__file__), Path(__file__)]  # how programs are built and assembled
+    return node_tag_for(versions.KUBERNETES_VERSION, recipe_hash(folders, files, version_facts()))
+
+
+# -- checks ------------------------------------------------------------------------------
+
+def check_disk(paths: list[str], need_gb: float) -> None:
+    for path in paths:
+        free = shutil.disk_usage(path).free / 2**30
+        if free < need_gb:
+            raise DockyardError(f"only {free:.1f} GB free under {path}; building the cluster needs about "
+                                f"{need_gb:.0f} GB", f"free some space there (e.g. `dockyard clean`), then retry")
+
+
+# -- building ----------------------------------------------------------------------------
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _fresh_context(name: str, source: Path) -> Path:
+    target = BUILD / "contexts" / "cluster" / name
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    return target
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ensure_go_programs(progress: Progress) -> None:
+    if not gobuild.kube_binaries_present():
+        with progress.step(f"Building Kubernetes {versions.KUBERNETES_VERSION} (7 programs, tens of minutes cold)"), \
+                timed("cluster", "go kubernetes"):
+            gobuild.ensure_kubernetes(log=progress.line)
+    for name in ("kind", "crictl", "etcd", "coredns", "local-path-provisioner"):
+        if not gobuild.program_path(name).exists():
+            with progress.step(f"Building {name} {gobuild.PROGRAMS[name][2]}"), timed("cluster", f"go {name}"):
+                gobuild.ensure_program(name, log=progress.line)
+
+
+def _build(client, ref: str, context_name: str, binaries: dict, base_ref: str, buildargs: dict,
+           progress: Progress, step: str) -> str:
+    """Build docker/<context_name> as ref unless an image with the same recipe label exists."""
+    base_id = existing(client, base_ref).id if base_ref else ""
+    parts = [ref, context_digest(DOCKER_DIR / context_name), base_id, repr(sorted(buildargs.items()))]
+    parts += [f"{name}={_file_digest(binary_path(prog))}" for name, prog in sorted(binaries.items())]
+    recipe = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    current = existing(client, ref)
+    if current is not None and current.labels.get(RECIPE_LABEL) == recipe:
+        return "kept"
+    with progress.step(step), timed("cluster", f"image {ref}"):
+        context = _fresh_context(ref.replace("/", "_").replace(":", "_"), DOCKER_DIR / context_name)
+        for name, prog in binaries.items():
+            _link_or_copy(binary_path(prog), context / name)
+        args = dict(buildargs)
+        if base_ref:
+            args["BASE_IMAGE"] = base_ref
+        stream_build(client, context, ref, args, kit_labels() | {RECIPE_LABEL: recipe}, progress)
+    return "built"
+
+
+def ensure_components(client, progress: Progress) -> None:
+    for comp in COMPONENTS:
+        base_ref = image(comp.base).ref if comp.base else ""
+        if base_ref and existing(client, base_ref) is None:
+            raise DockyardError(f"the base image {base_ref} is missing", "run `dockyard images` first")
+        _build(client, comp.ref, comp.context, comp.binaries, base_ref, comp.buildargs, progress,
+               f"Image {comp.ref}")
+
+
+def ensure_node_base(client, progress: Progress) -> None:
+    _build(client, BASE_REF, "kind-node-base", {}, image("base").ref,
+           {"PAUSE_IMAGE": component("pause").ref}, progress, f"Image {BASE_REF} (systemd, containerd)")
+
+
+def _node_context(tag: str) -> Path:
+    context = _fresh_context("kind-node", DOCKER_DIR / "kind-node")
+    for name in ("kubeadm", "kubelet", "kubectl"):
+        _link_or_copy(gobuild.kube_bin_dir() / name, context / "bin" / name)
+    _link_or_copy(gobuild.program_path("crictl"), context / "bin" / "crictl")
+    kind_dir = context / "kind"
+    (kind_dir / "manifests").mkdir(parents=True, exist_ok=True)
+    (kind_dir / "version").write_text(versions.KUBERNETES_VERSION + "\n")
+    (kind_dir / "image").write_text(tag + "\n")
+    (kind_dir / "manifests" / "default-cni.yaml").write_text(
+        config.render_manifest("default-cni.yaml", {"IMAGE": component("podnet").ref}))
+    (kind_dir / "manifests" / "default-storage.yaml").write_text(config.render_manifest(
+        "default-storage.yaml", {"PROVISIONER_IMAGE": component("local-path-provisioner").ref,
+                                 "HELPER_IMAGE": component("local-path-helper").ref}))
+    return context
+
+
+# Run inside the partial node: start containerd, import every image unpacked later (the node's
+# /var is a volume at run time, where overlayfs works), stop containerd.
+IMPORT_SCRIPT = r"""
+set -e
+containerd >/tmp/containerd.log 2>&1 &
+pid=$!
+for i in $(seq 150); do ctr version >/dev/null 2>&1 && break; sleep 0.2; done
+ctr -n k8s.io images import --no-unpack --all-platforms --digests /mnt/images.tar >/dev/null
+ctr -n k8s.io images ls -q
+kill $pid; wait $pid || true
+rm -rf /tmp/* /run/containerd
+"""
+
+
+def remove_leftovers(client) -> None:
+    """What a killed build left: build containers and partial images (never used as nodes)."""
+    for c in client.containers.list(all=True, filters={"name": "dockyard-node-build-"}):
+        c.remove(force=True)
+    for img in client.images.list(name=PARTIAL_REPOSITORY):
+        client.images.remove(img.id, force=True)
+
+
+def prune_old_nodes(client, keep: str) -> list[str]:
+    """Node images of older recipes that no container uses (each is ~1.3 GB)."""
+    used = {c.attrs.get("Config", {}).get("Image") for c in client.containers.list(all=True)}
+    removed = []
+    for img in client.images.list(name=NODE_REPOSITORY):
+        for ref in img.tags:
+            if ref != keep and ref not in used:
+                client.images.remove(ref)
+                removed.append(ref)
+    return removed
+
+
+def assemble_node(client, tag: str, progress: Progress, refs: list[str] | None = None) -> None:
+    from docker.types import Mount
+    remove_leftovers(client)
+    recipe = tag.rsplit("-", 1)[-1]
+    partial = f"{PARTIAL_REPOSITORY}:{recipe}"
+    archive = BUILD / "node-import" / "images.tar"
+    container = None
+    try:
+        with progress.step("Node: Kubernetes programs and /kind files"):
+            stream_build(client, _node_context(tag), partial, {"BASE_IMAGE": BASE_REF},
+                         kit_labels() | {RECIPE_LABEL: recipe}, progress)
+        refs = refs or [c.ref for c in COMPONENTS]
+        with progress.step(f"Node: importing {len(refs)} images into containerd"):
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            proc = subprocess.run(["docker", "save", "-o", str(archive), *refs], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise DockyardError(f"docker save failed: {proc.stderr.strip()}", "run `dockyard cluster up` again")
+            # A bind mount on /mnt (empty in Debian), not a volume: `docker commit` would keep a
+            # declared volume, and the node would get an anonymous volume there.
+            container = client.containers.run(
+                partial, entrypoint=["sleep", "infinity"], detach=True, privileged=True,
+                name=f"dockyard-node-build-{recipe}", labels=kit_labels(),
+                mounts=[Mount("/mnt", str(archive.parent), type="bind", read_only=True)])
+            code, out = container.exec_run(["bash", "-c", IMPORT_SCRIPT])
+            text = out.decode(errors="replace")
+            imported = {line.strip() for line in text.splitlines()}
+            missing = [r for r in refs if r not in imported and f"docker.io/{r}" not in imported]
+            if code != 0 or missing:
+                raise DockyardError(f"importing images into the node failed ({', '.join(missing) or text[-300:]})",
+                                    "run `dockyard cluster up` again")
+        with progress.step(f"Node: committing {tag}"):
+            container.stop(timeout=1)
+            repository, _, version = tag.rpartition(":")
+            container.commit(repository, version,
+                             changes=NODE_ENTRYPOINT + [f"LABEL {RECIPE_LABEL}={recipe}"])
+    finally:
+        if container is not None:
+            container.remove(force=True)
+        if existing(client, partial) is not None:
+            client.images.remove(partial, force=True)
+        archive.unlink(missing_ok=True)
+
+
+def ensure_node_image(client, progress: Progress | None = None) -> str:
+    """The node image tag for the current recipe, building whatever is missing."""
+    progress = progress or Progress("Node image")
+    tag = node_image_ref()
+    if existing(client, tag) is not None:
+        return tag
+    cold = not gobuild.kube_binaries_present()
+    root = client.info().get("DockerRootDir", "/var/lib/docker")
+    check_disk([str(cache_dir()), root if os.path.exists(root) else "/"], COLD_BUILD_GB if cold else WARM_BUILD_GB)
+    gobuild.check_go()
+    with timed("cluster", "node image total"):
+        try:
+            ensure_go_programs(progress)
+            ensure_components(client, progress)
+            ensure_node_base(client, progress)
+            with timed("cluster", "node image assembly"):
+                assemble_node(client, tag, progress)
+            for old in prune_old_nodes(client, keep=tag):
+                progress.line(f"removed the older node image {old}")
+        except KeyboardInterrupt:
+            raise DockyardError("interrupted while building the node image (no partial image is kept)",
+                                "run `dockyard cluster up` again to resume; finished steps are skipped") from None
+    return tag
+
+
+def cluster_image_refs() -> set[str]:
+    """Prepared images of the cluster (kept by a plain `dockyard clean`, like catalog images)."""
+    return {c.ref for c in COMPONENTS} | {BASE_REF, node_image_ref()}

@@ -1,0 +1,146 @@
+"""Pure parts of the Kubernetes plumbing: names, manifests, exec status, pod words, board, picture."""
+import datetime
+
+import pytest
+import yaml
+from kubernetes import client
+
+from dockyard import kube, versions
+from dockyard.errors import DockyardError
+from dockyard.images.catalog import image
+from dockyard.kube_board import UNSCHEDULED, columns, render
+from dockyard.kube_picture import NodeBox, order
+
+
+def test_namespace_from_prefix_or_parameter():
+    assert kube.namespace_for("t1a2b3", "pods") == "t1a2b3-pods"
+    assert kube.namespace_for("t1", "pods", "mine") == "mine"
+    with pytest.raises(DockyardError):
+        kube.namespace_for("Bad_Prefix", "pods")
+    with pytest.raises(DockyardError):
+        kube.namespace_for("x" * 60, "services")
+
+
+def test_context_default_and_override(monkeypatch):
+    monkeypatch.delenv(versions.KUBE_CONTEXT_ENV, raising=False)
+    assert kube.kube_context() == versions.KUBE_CONTEXT and kube.is_kind_context()
+    monkeypatch.setenv(versions.KUBE_CONTEXT_ENV, "other")
+    assert kube.kube_context() == "other" and not kube.is_kind_context()
+
+
+def test_missing_context_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    with pytest.raises(DockyardError) as err:
+        kube.api_client("kind-nowhere")
+    assert "no kubeconfig context named 'kind-nowhere'" in str(err.value)
+
+
+def test_manifests_take_image_refs_from_the_catalog():
+    text = kube.render_manifest("pods/hello-pod.yaml")
+    doc = yaml.safe_load(text)
+    assert doc["spec"]["containers"][0]["image"] == image("busybox").ref
+    assert doc["spec"]["containers"][0]["imagePullPolicy"] in ("IfNotPresent", "Never")
+
+
+def test_every_manifest_renders_when_given_its_values():
+    values = {"NODE_PORT": str(versions.NODEPORT_FIRST), "VERSION": "v1"}
+    for path in sorted((kube.MANIFESTS).glob("*/*.yaml")):
+        if path.parent.name == "kind":
+            continue
+        docs = [d for d in yaml.safe_load_all(kube.render_manifest(path, values)) if d]
+        for doc in docs:
+            kube.resource_path(doc["apiVersion"], doc["kind"], "ns", doc["metadata"]["name"])
+
+
+def test_unfilled_placeholder_is_named():
+    with pytest.raises(DockyardError, match="@NODE_PORT@"):
+        kube.render_manifest("services/web-services.yaml")
+
+
+def test_resource_paths():
+    assert kube.resource_path("v1", "Pod", "n", "p") == "/api/v1/namespaces/n/pods/p"
+    assert kube.resource_path("apps/v1", "Deployment", "n", "d") == "/apis/apps/v1/namespaces/n/deployments/d"
+
+
+def test_exec_status_channel():
+    assert kube.parse_exec_status("{'metadata':{},'status':'Success'}") == (0, "")
+    failure = ('{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code",'
+               '"reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"3"}]}}')
+    assert kube.parse_exec_status(failure)[0] == 3
+    notfound = '{"status":"Failure","message":"exec: \\"etcdctl\\": executable file not found in $PATH"}'
+    code, message = kube.parse_exec_status(notfound)
+    assert code is None and "executable file not found" in message
+
+
+def _pod(phase="Running", waiting=None, terminated=None, ready=True, deleting=False, node="w1"):
+    state = client.V1ContainerState(
+        waiting=client.V1ContainerStateWaiting(reason=waiting) if waiting else None,
+        terminated=client.V1ContainerStateTerminated(exit_code=1, reason=terminated) if terminated else None,
+        running=client.V1ContainerStateRunning() if not (waiting or terminated) else None)
+    cs = client.V1ContainerStatus(name="c", image="i", image_id="", ready=ready, restart_count=2, state=state)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name="p", namespace="n", creation_timestamp=now,
+                                     deletion_timestamp=now if deleting else None),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="i")], node_name=node),
+        status=client.V1PodStatus(phase=phase, container_statuses=[cs],
+                                  conditions=[client.V1PodCondition(type="Ready", status=str(ready))]))
+
+
+def test_pod_words_like_kubectl():
+    assert kube.pod_status(_pod()) == "Running"
+    assert kube.pod_status(_pod(waiting="CrashLoopBackOff", ready=False)) == "CrashLoopBackOff"
+    assert kube.pod_status(_pod(phase="Pending", waiting="ContainerCreating", ready=False)) == "ContainerCreating"
+    assert kube.pod_status(_pod(phase="Failed", terminated="Error", ready=False)) == "Error"
+    assert kube.pod_status(_pod(deleting=True)) == "Terminating"
+    assert kube.pod_ready(_pod()) and not kube.pod_ready(_pod(ready=False))
+    assert kube.restarts(_pod()) == 2
+    row = kube.pod_rows([_pod()])[0]
+    assert row["ready"] == "1/1" and row["node"] == "w1" and row["restarts"] == 2
+
+
+def test_board_columns_keep_empty_nodes_and_unscheduled_last():
+    cols = columns({"a": ("w1", "Running"), "b": ("", "Pending")}, ["cp", "w1", "w2"])
+    assert list(cols) == ["cp", "w1", "w2", UNSCHEDULED]
+    assert cols["w1"] == [("a", "Running")] and cols["w2"] == []
+    html = render(cols, ["12:00:00  a  new → Running"], "ns")
+    assert "pods by node" in html and "a  new → Running" in html
+
+
+def test_picture_puts_the_control_plane_first():
+    boxes = order([NodeBox("w2", "<none>", "v1", "c"), NodeBox("cp", "control-plane", "v1", "c",
+                   pods=[("ns", "x", ""), ("kube-system", "kube-apiserver-cp", "kube-apiserver")]),
+                   NodeBox("w1", "<none>", "v1", "c")])
+    assert [b.name for b in boxes] == ["cp", "w1", "w2"]
+    assert boxes[0].pods[0][2] == "kube-apiserver"
+
+
+def test_selectors_equality_and_set_based():
+    a = {"env": "dev", "tier": "frontend"}
+    d = {"env": "prod"}
+    assert kube.selector_matches("env=dev", a) and not kube.selector_matches("env=dev", d)
+    assert kube.selector_matches("tier!=frontend", d) and not kube.selector_matches("tier!=frontend", a)
+    assert kube.selector_matches("env in (dev, test)", a) and not kube.selector_matches("env in (dev,test)", d)
+    assert kube.selector_matches("env notin (prod)", a) and not kube.selector_matches("env notin (prod)", d)
+    assert kube.selector_matches("tier", a) and kube.selector_matches("!tier", d)
+    assert kube.selector_matches("tier=frontend,env in (dev,prod)", a)
+    assert not kube.selector_matches("tier=frontend,env in (test,prod)", a)
+    assert kube.split_selector("a in (x,y),b") == ["a in (x,y)", "b"]
+
+
+def test_picture_draws(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from dockyard.kube_picture import draw
+    boxes = order([NodeBox("cp", "control-plane", "v1.34.4", "containerd://1.6",
+                           pods=[("kube-system", "etcd-cp", "etcd")]),
+                   NodeBox("w1", "<none>", "v1.34.4", "containerd://1.6", pods=[("ns", "web-1", "")])])
+    fig = draw(boxes, "test", highlight_namespace="ns")
+    fig.savefig(tmp_path / "p.png")
+    assert (tmp_path / "p.png").stat().st_size > 1000
+
+
+def test_flags_of_a_control_plane_command():
+    flags = kube.parse_flags(["kube-apiserver", "--etcd-servers=https://127.0.0.1:2379", "--v", "2",
+                              "--allow-privileged"])
+    assert flags == {"etcd-servers": "https://127.0.0.1:2379", "v": "2", "allow-privileged": "true"}
