@@ -42,6 +42,9 @@ _ENTRIES = [
     Image("node", "dockyard/node", "18", "dockerfile", context="node", base="base"),
     Image("docker-daemon", "dockyard/docker-daemon", "20.10", "dockerfile", context="docker-daemon",
           base="base"),
+    Image("webapp", "dockyard/webapp", "1", "dockerfile", context="webapp", base="busybox"),
+    Image("spark", "dockyard/spark", versions.SPARK_VERSION, "dockerfile", context="spark", base="base",
+          wheels=(f"pyspark=={versions.SPARK_VERSION}",)),
 ]
 
 CATALOG: dict[str, Image] = {entry.key: entry for entry in _ENTRIES}
