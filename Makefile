@@ -30,7 +30,7 @@ lab: prepare
 # The cluster tests go last: one of them restarts dockerd.
 test: reset-timings prepare
 	@$(PYTEST) tests/unit -q && \
-	$(PYTEST) tests/integration tests/notebooks tests/cluster tests/finally -v --durations=20 -p no:cacheprovider; \
+	$(PYTEST) tests/integration tests/notebooks tests/cluster tests/finally -v --durations=20 --timeout=1500 -p no:cacheprovider; \
 	status=$$?; $(DOCKYARD) timings; exit $$status
 
 reset-timings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import versions
+from .notebook import label_filter
 
 
 @dataclass
@@ -17,10 +18,6 @@ class Found:
     kind: str      # container, network, volume, image, namespace
     name: str
     ident: str
-
-
-def label_filter(workshop: str | None) -> str:
-    return f"{versions.LABEL_KEY}={workshop}" if workshop else versions.LABEL_KEY
 
 
 def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], everything: bool) -> list[Found]:
@@ -33,7 +30,6 @@ def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], e
     return out
 
 
-KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 
 
 def kit_refs() -> set[str]:
@@ -54,7 +50,7 @@ def short_ref(ref: str) -> str:
 
 def is_kit_container(container_labels: dict) -> bool:
     """kind's nodes inherit our label from the node image; they belong to `cluster down`."""
-    return KIND_CLUSTER_LABEL in container_labels
+    return versions.KIND_CLUSTER_LABEL in container_labels
 
 
 def find(client, workshop: str | None = None, everything: bool = False) -> list[Found]:
@@ -64,7 +60,10 @@ def find(client, workshop: str | None = None, everything: bool = False) -> list[
     found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
     found += [Found("volume", v.name, v.id) for v in client.volumes.list(filters=flt)]
     labelled = [(i.id, i.tags) for i in client.images.list(filters=flt)]
-    found += images_to_remove(labelled, kit_refs(), everything)
+    # The image a running cluster was made from stays too, even when the recipe moved on.
+    kind_nodes = client.containers.list(all=True, filters={"label": versions.KIND_CLUSTER_LABEL})
+    node_images = {short_ref(tag) for node in kind_nodes for tag in node.image.tags}
+    found += images_to_remove(labelled, kit_refs() | node_images, everything)
     return found
 
 

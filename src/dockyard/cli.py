@@ -64,13 +64,11 @@ def cmd_prepare(args) -> int:
 def cmd_clean(args) -> int:
     from .cleanup import clean
     from .engine import connect
-    removed = clean(connect(), args.workshop, everything=args.all)
-    if args.all:
-        try:
-            from .cluster import kind
-            kind.cluster_down()
-        except ImportError:
-            pass
+    client = connect()
+    if args.all:  # before clean: kind's nodes carry our label, and `kind delete` also drops the context
+        from .cluster import kind
+        kind.cluster_down()
+    removed = clean(client, args.workshop, everything=args.all)
     print(f"✓ clean: removed {len(removed)} object(s)" if removed else "✓ clean: nothing of ours was left")
     return 0
 
@@ -81,6 +79,9 @@ def cmd_timings(args) -> int:
         print(f"no timings yet ({path})")
         return 0
     rows = summary(json.loads(path.read_text()))
+    if not rows:
+        print(f"no timings yet ({path})")
+        return 0
     width = max(len(name) for _, name, _ in rows)
     section = None
     for sec, name, seconds in rows:
@@ -132,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n✗ interrupted — run `dockyard clean` to remove anything half-made", file=sys.stderr)
         return 130
+    except Exception as exc:  # anything unforeseen still gets one line; --debug shows the rest
+        if args.debug:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"✗ {type(exc).__name__}: {first} — run again with `dockyard --debug {args.command}` for details",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -33,3 +33,11 @@ def require_engine():
     """The doctor's engine check; stops the notebook with its message when there is no engine."""
     from .engine import connect
     return connect()
+
+
+LABEL_KEY = versions.LABEL_KEY
+
+
+def label_filter(workshop: str | None = None) -> str:
+    """The docker filter value for our label: `dockyard.workshop=<workshop>`, or just the key."""
+    return f"{LABEL_KEY}={workshop}" if workshop else LABEL_KEY

@@ -35,6 +35,8 @@ NODEPORT_FIRST = 30080
 NODEPORT_LAST = 30089
 
 CLUSTER_NAME = "dockyard"
+# kind labels its node containers with the cluster's name under this key.
+KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 KUBE_CONTEXT = f"kind-{CLUSTER_NAME}"
 # Set to use an existing cluster instead of the kit's kind cluster.
 KUBE_CONTEXT_ENV = "DOCKYARD_KUBE_CONTEXT"

@@ -26,9 +26,15 @@ def test_filter_already_registered_is_not_installed_again():
     assert plan(**facts) == ["start"]
 
 
-def test_running_engine_without_filter_gets_it_and_restarts():
-    facts = BARE | {"reachable": True, "has_dockerd": True, "missing_caps": ["CAP_SYS_RESOURCE"]}
+def test_running_engine_we_started_gets_the_filter_and_restarts():
+    facts = BARE | {"reachable": True, "has_dockerd": True, "missing_caps": ["CAP_SYS_RESOURCE"],
+                    "started_by_us": True}
     assert plan(**facts) == ["capfilter", "restart"]
+
+
+def test_someone_elses_running_engine_is_never_restarted():
+    facts = BARE | {"reachable": True, "has_dockerd": True, "missing_caps": ["CAP_SYS_RESOURCE"]}
+    assert plan(**facts) == ["nothing"]
 
 
 def test_docker_desktop_style_engine_is_never_touched():

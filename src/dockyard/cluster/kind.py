@@ -22,7 +22,7 @@ from ..paths import BUILD
 from ..timings import timed
 from . import config, gobuild, node_image
 
-KIND_LABEL = "io.x-k8s.kind.cluster"
+KIND_LABEL = versions.KIND_CLUSTER_LABEL
 ROLE_LABEL = "io.x-k8s.kind.role"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 WANT_INOTIFY = 512

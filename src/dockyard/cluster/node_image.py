@@ -91,9 +91,16 @@ def binary_path(program: str) -> Path:
     return gobuild.program_path(program)
 
 
+# The facts of versions.py that go into the node image; others (Spark, say) must not rebuild it.
+NODE_FACTS = ("LABEL_KEY", "DEBIAN_SUITE", "KUBERNETES_VERSION", "KIND_VERSION", "ETCD_VERSION",
+              "ETCD_IMAGE_TAG", "COREDNS_VERSION", "PAUSE_VERSION", "CRICTL_VERSION",
+              "LOCAL_PATH_PROVISIONER_VERSION", "LOCAL_PATH_PROVISIONER_TAG", "LOCAL_PATH_HELPER_TAG",
+              "PODNET_VERSION")
+
+
 def version_facts() -> str:
-    """Every pinned fact of versions.py, as text, for the recipe hash."""
-    return "\n".join(f"{k}={getattr(versions, k)!r}" for k in sorted(dir(versions)) if k.isupper())
+    """The pinned facts the node image is made from, as text, for the recipe hash."""
+    return "\n".join(f"{k}={getattr(versions, k)!r}" for k in NODE_FACTS)
 
 
 def recipe_hash(folders: list[Path], files: list[Path], facts: str, revision: str = ASSEMBLY_REVISION) -> str:

@@ -63,8 +63,8 @@ import json, os, sys
 def allowed():
     for line in open("/proc/self/status"):
         if line.startswith("CapBnd:"):
-            bits = int(line.split()[1], 16)
-    return bits
+            return int(line.split()[1], 16)
+    return -1  # unknown: keep everything
 
 NAMES = %(names)r
 
@@ -101,7 +101,9 @@ os.execv("%(runc)s", ["runc"] + args)
 '''
 
 
-def wrapper_source(runc_path: str = "/usr/bin/runc") -> str:
+def wrapper_source(runc_path: str = "") -> str:
+    import shutil
+    runc_path = runc_path or shutil.which("runc") or "/usr/bin/runc"
     return WRAPPER_SOURCE % {"names": CAPABILITY_NAMES, "runc": runc_path}
 
 
@@ -110,7 +112,11 @@ def install(log=print) -> bool:
     WRAPPER_PATH.parent.mkdir(parents=True, exist_ok=True)
     WRAPPER_PATH.write_text(wrapper_source())
     WRAPPER_PATH.chmod(0o755)
-    existing = json.loads(DAEMON_JSON.read_text()) if DAEMON_JSON.exists() else {}
+    try:
+        existing = json.loads(DAEMON_JSON.read_text()) if DAEMON_JSON.exists() else {}
+    except ValueError as exc:
+        from ..errors import DockyardError
+        raise DockyardError(f"{DAEMON_JSON} is not valid JSON ({exc})", "fix or remove it, then run again")
     wanted = merged_daemon_config(existing)
     if wanted == existing:
         return False

@@ -18,6 +18,8 @@ from .probe import DEFAULT_SOCKET, engine_status
 
 LOG_DIR = Path("/var/log/dockyard")
 DOCKERD_LOG = LOG_DIR / "dockerd.log"
+DOCKERD_PIDFILE = Path("/var/run/docker.pid")   # dockerd writes it; a daemon in a container does not
+STARTED_BY_US = LOG_DIR / "dockerd.started-by-dockyard"
 DEBIAN_LIKE = {"debian", "ubuntu"}
 
 
@@ -30,7 +32,8 @@ def os_release(text: str | None = None) -> dict:
 
 
 def plan(reachable: bool, docker_host_set: bool, os_id: str, os_like: str, is_root: bool,
-         has_dockerd: bool, missing_caps: list[str], runtime_registered: bool) -> list[str]:
+         has_dockerd: bool, missing_caps: list[str], runtime_registered: bool,
+         started_by_us: bool = False) -> list[str]:
     """The steps `engine up` takes, decided from facts only (unit-tested).
 
     Steps: "nothing", "install", "capfilter", "start", "restart"; or a refusal
@@ -38,8 +41,9 @@ def plan(reachable: bool, docker_host_set: bool, os_id: str, os_like: str, is_ro
     """
     needs_filter = bool(missing_caps) and not runtime_registered
     if reachable:
-        # A running engine: fix privileged containers only if it is ours to manage.
-        if needs_filter and is_root and not docker_host_set and has_dockerd:
+        # A running engine: fix privileged containers only if we started it (never restart
+        # a systemd-managed or Desktop engine behind its owner's back).
+        if needs_filter and is_root and not docker_host_set and started_by_us:
             return ["capfilter", "restart"]
         return ["nothing"]
     if docker_host_set:
@@ -67,7 +71,7 @@ def current_plan() -> list[str]:
                 os_id=release.get("ID", ""), os_like=release.get("ID_LIKE", ""),
                 is_root=os.geteuid() == 0, has_dockerd=bool(shutil.which("dockerd")),
                 missing_caps=capfilter.host_missing_capabilities(),
-                runtime_registered=registered)
+                runtime_registered=registered, started_by_us=STARTED_BY_US.exists())
 
 
 def apt_install(packages: list[str], log=print) -> None:
@@ -84,8 +88,13 @@ def apt_install(packages: list[str], log=print) -> None:
 
 
 def _dockerd_pid() -> int | None:
-    out = subprocess.run(["pgrep", "-x", "dockerd"], capture_output=True, text=True).stdout.split()
-    return int(out[0]) if out else None
+    """The host's dockerd, from its pid file (pgrep would also find a dockerd inside a container)."""
+    try:
+        pid = int(DOCKERD_PIDFILE.read_text().strip())
+        alive = Path(f"/proc/{pid}/comm").read_text().strip() == "dockerd"
+    except (OSError, ValueError):
+        return None
+    return pid if alive else None
 
 
 def stop_dockerd(timeout: float = 30) -> None:
@@ -106,6 +115,7 @@ def start_dockerd(timeout: float = 60, log=print) -> None:
         with open(DOCKERD_LOG, "ab") as out:
             subprocess.Popen(["dockerd"], stdout=out, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, start_new_session=True)
+        STARTED_BY_US.touch()
         log(f"started dockerd (log: {DOCKERD_LOG})")
     deadline = time.time() + timeout
     while time.time() < deadline:
