@@ -55,7 +55,12 @@ def cmd_prepare(args) -> int:
         cmd_cluster(args)
     from .engine import connect
     from .images.build import prune_build_leftovers
-    freed = prune_build_leftovers(connect())
+    client = connect()
+    if not args.no_cluster:  # node images of older recipes that no node runs any more (~1.3 GB each)
+        from .cluster import node_image
+        for old in node_image.prune_old_nodes(client, keep=node_image.node_image_ref()):
+            print(f"✓ removed the older node image {old}")
+    freed = prune_build_leftovers(client)
     if freed:
         print(f"✓ removed build leftovers ({freed / 1e6:.0f} MB)")
     return 0
