@@ -69,8 +69,8 @@ def check_go() -> tuple[int, int]:
     need = versions.GO_MIN_VERSION
     if have is None:
         raise DockyardError("Go is not installed; the cluster's programs are built from Go modules",
-                            f"install Go {need[0]}.{need[1]} or newer (e.g. `apt-get install golang-{need[0]}.{need[1]}`"
-                            " from backports, or the go.dev tarball) and put `go` on PATH")
+                            f"install Go {need[0]}.{need[1]} or newer (your distribution's golang package,"
+                            " or the official release) and put `go` on PATH")
     if have < need:
         raise DockyardError(f"Go {have[0]}.{have[1]} is too old to build Kubernetes {versions.KUBERNETES_VERSION}",
                             f"install Go {need[0]}.{need[1]} or newer and put it first on PATH")

@@ -290,15 +290,15 @@ def cluster_up(name: str = versions.CLUSTER_NAME) -> str:
     with timed("cluster", "cluster up"):
         tag = node_image.ensure_node_image(client, progress)
         current = state(client, name)
-        if current.kind in ("running", "stopped"):
+        outdated = current.kind != "absent" and current.image != tag
+        if current.kind in ("running", "stopped") and not outdated:
             with progress.step("Checking the existing cluster"), timed("cluster", "check or repair"):
-                ok = revive(client, current, progress, name)
-            if ok:
-                if current.image != tag:
-                    print(f"note: the cluster runs {current.image}; `dockyard cluster down` and up would use {tag}")
-                return versions.KUBE_CONTEXT
+                if revive(client, current, progress, name):
+                    return versions.KUBE_CONTEXT
         if current.kind != "absent":
-            with progress.step("Deleting the broken cluster"):
+            # A cluster that did not come back, or one made from an older node recipe.
+            why = f"its nodes run {current.image}, the recipe now gives {tag}" if outdated else "it is broken"
+            with progress.step(f"Deleting the cluster ({why})"):
                 delete(name, progress)
         create(client, tag, progress, name)
     return versions.KUBE_CONTEXT
