@@ -19,6 +19,7 @@ import threading
 import time
 
 from . import versions
+from .display import board_frame, in_notebook
 
 STATE_COLOURS = {
     "running": "#1a7f37", "created": "#0969da", "restarting": "#bf8700",
@@ -69,11 +70,7 @@ def render(rows: list[dict], log: list[str], title: str = "") -> str:
         body += "<tr>" + "".join(f"<td style='padding:2px 12px'>{c}</td>" for c in cells) + "</tr>"
     if not rows:
         body = "<tr><td colspan=5 style='padding:2px 12px;color:#6e7781'>no containers yet</td></tr>"
-    recent = "<br>".join(html.escape(line) for line in log[-6:])
-    return (f"<div style='font-size:1.15em;font-family:sans-serif'>"
-            f"<b>🐳 live board</b> <span style='color:#6e7781'>{html.escape(title)}</span>"
-            f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
-            f"<div style='font-family:monospace;color:#57606a;margin-top:4px'>{recent}</div></div>")
+    return board_frame("🐳 live board", title, f"<tr>{head}</tr>{body}", log, font_size="1.15em")
 
 
 class Board:
@@ -103,7 +100,6 @@ class Board:
         # The thread gets its own connection: a docker client is not shared across threads.
         factory = _factory_like(client)
         board = cls(factory, workshop, prefix, interval)
-        from .display import in_notebook
         if in_notebook():
             import ipywidgets as w
             from IPython.display import display

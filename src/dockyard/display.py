@@ -1,6 +1,7 @@
 """Progress, tables and pictures, for the terminal (rich) and for notebooks (ipywidgets)."""
 from __future__ import annotations
 
+import html
 import sys
 import time
 from contextlib import contextmanager
@@ -88,6 +89,21 @@ def table(rows: list[dict], columns: list[str] | None = None):
     lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
     lines += ["  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns) for r in rows]
     return "\n".join(lines)
+
+
+BOARD_LOG_LINES = 6   # recent changes shown beneath a live board; more push the table off a projected screen
+
+
+def board_frame(heading: str, title: str, rows_html: str, log: list[str], font_size: str = "1.1em") -> str:
+    """The frame every live board draws: heading and title, its table, the last few log lines.
+
+    `rows_html` is the table's rows, already HTML; the heading, title and log are text.
+    """
+    recent = "<br>".join(html.escape(line) for line in log[-BOARD_LOG_LINES:])
+    return (f"<div style='font-size:{font_size};font-family:sans-serif'>"
+            f"<b>{html.escape(heading)}</b> <span style='color:#6e7781'>{html.escape(title)}</span>"
+            f"<table style='border-collapse:collapse'>{rows_html}</table>"
+            f"<div style='font-family:monospace;color:#57606a;margin-top:4px'>{recent}</div></div>")
 
 
 def human_bytes(n: float) -> str:

@@ -16,6 +16,7 @@ import html
 import threading
 import time
 
+from .display import board_frame, in_notebook
 from .kube import node_roles, pod_ready, pod_status
 
 STATUS_COLOURS = {
@@ -53,11 +54,7 @@ def render(cols: dict, log: list[str], title: str = "", roles: dict | None = Non
         role = html.escape(roles.get(node, ""))
         cells += (f"<td style='vertical-align:top;padding:6px 14px;border:1px solid #d0d7de;min-width:14em'>"
                   f"<b>{html.escape(node)}</b> <span style='color:#6e7781'>{role}</span>{badges}</td>")
-    recent = "<br>".join(html.escape(line) for line in log[-6:])
-    return (f"<div style='font-size:1.1em;font-family:sans-serif'>"
-            f"<b>☸ pods by node</b> <span style='color:#6e7781'>{html.escape(title)}</span>"
-            f"<table style='border-collapse:collapse'><tr>{cells}</tr></table>"
-            f"<div style='font-family:monospace;color:#57606a;margin-top:4px'>{recent}</div></div>")
+    return board_frame("☸ pods by node", title, f"<tr>{cells}</tr>", log)
 
 
 class KubeBoard:
@@ -84,7 +81,6 @@ class KubeBoard:
         if old is not None:
             old.stop()
         board = cls(context, namespace)
-        from .display import in_notebook
         if in_notebook():
             import ipywidgets as w
             from IPython.display import display

@@ -1,5 +1,5 @@
 """The board's pure parts and the introspection helpers: no engine needed."""
-from dockyard import board, introspect
+from dockyard import board, display, introspect, kube_board
 
 
 def summary(name, state, ports=()):
@@ -33,6 +33,22 @@ def test_render_escapes_names_and_says_when_empty():
     page = board.render(rows, ["12:00:00  <x>  new → running"])
     assert "&lt;x&gt;" in page and "<x>" not in page
     assert board.STATE_COLOURS["running"] in page
+
+
+def test_board_frame_escapes_text_and_keeps_the_last_log_lines():
+    log = [f"12:00:0{i}  <p{i}>" for i in range(display.BOARD_LOG_LINES + 2)]
+    page = display.board_frame("heading", "<ns>", "<tr><td>cell</td></tr>", log)
+    assert "<tr><td>cell</td></tr>" in page and "&lt;ns&gt;" in page
+    assert "&lt;p0&gt;" not in page and "&lt;p1&gt;" not in page
+    assert f"&lt;p{len(log) - 1}&gt;" in page
+
+
+def test_both_boards_draw_the_same_frame():
+    log = ["12:00:00  web  new → running"]
+    frames = [board.render([], log, "dy-"), kube_board.render({"node-a": []}, log, "ns")]
+    assert "live board" in frames[0] and "pods by node" in frames[1]
+    tails = {page[page.index("</table>"):] for page in frames}
+    assert len(tails) == 1 and "web  new → running" in tails.pop()
 
 
 STATUS = "Name:\tsh\nCapInh:\t0000000000000000\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\n"
