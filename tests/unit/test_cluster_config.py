@@ -82,6 +82,15 @@ def test_port_taken_is_one_clear_line():
     assert "\n" not in str(err.value)
 
 
+def test_cluster_commands_say_why_the_engine_cannot_be_reached(monkeypatch, tmp_path):
+    from dockyard.errors import DockyardError
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/docker.sock")
+    monkeypatch.delenv(versions.KUBE_CONTEXT_ENV, raising=False)
+    with pytest.raises(DockyardError) as err:
+        kind.cluster_down()
+    assert f"no socket at {tmp_path}/docker.sock" in str(err.value)
+
+
 def test_node_ip_from_kubeadm_flags_and_restart_order():
     flags = 'KUBELET_KUBEADM_ARGS="--node-ip=172.18.0.4 --node-labels= --pod-infra-container-image=x"\n'
     assert kind.parse_node_ip(flags) == "172.18.0.4"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .. import versions
 from ..display import Progress
+from ..engine import connect
 from ..errors import DockyardError
 from ..paths import BUILD
 from ..timings import timed
@@ -38,15 +39,6 @@ class State:
 
 def kind_binary() -> str:
     return str(gobuild.ensure_program("kind"))
-
-
-def _client():
-    import docker
-    from ..engine.probe import engine_status
-    status = engine_status()
-    if not status.reachable:
-        raise DockyardError("the Docker engine is not running", "start it with `dockyard engine up`")
-    return docker.from_env()
 
 
 # -- pure helpers (unit-tested) ----------------------------------------------------------
@@ -285,7 +277,7 @@ def cluster_up(name: str = versions.CLUSTER_NAME) -> str:
         print(f"Using the existing cluster of context {other!r} ({versions.KUBE_CONTEXT_ENV}); no kind cluster made.")
         return other
     progress = Progress(f"Cluster {name}")
-    client = _client()
+    client = connect()
     raise_inotify_limit()
     with timed("cluster", "cluster up"):
         tag = node_image.ensure_node_image(client, progress)
@@ -308,7 +300,7 @@ def cluster_down(name: str = versions.CLUSTER_NAME) -> bool:
     """Delete the kit's kind cluster; False when there was none."""
     if external_context():
         print(f"{versions.KUBE_CONTEXT_ENV} points at another cluster; the kit deletes only its own kind cluster.")
-    client = _client()
+    client = connect()
     if state(client, name).kind == "absent":
         return False
     with timed("cluster", "kind delete"):
