@@ -53,8 +53,8 @@ def is_kit_container(container_labels: dict) -> bool:
     return versions.KIND_CLUSTER_LABEL in container_labels
 
 
-def find(client, workshop: str | None = None, everything: bool = False) -> list[Found]:
-    flt = {"label": label_filter(workshop)}
+def find(client, workshop: str | None = None, everything: bool = False, lab: str | None = None) -> list[Found]:
+    flt = {"label": f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)}
     found = [Found("container", c.name, c.id) for c in client.containers.list(all=True, filters=flt)
              if everything or not is_kit_container(c.labels)]
     found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
@@ -101,7 +101,7 @@ def remove(client, found: list[Found], log=print) -> list[Found]:
     return removed
 
 
-def clean_namespaces(workshop: str | None, log=print) -> list[Found]:
+def clean_namespaces(workshop: str | None, log=print, lab: str | None = None) -> list[Found]:
     """Delete the namespaces our notebooks made, when a cluster answers. Quiet when none does."""
     try:
         from .kube import api_client_or_none
@@ -113,7 +113,8 @@ def clean_namespaces(workshop: str | None, log=print) -> list[Found]:
     from kubernetes import client as k8s
     core = k8s.CoreV1Api(api)
     removed = []
-    for ns in core.list_namespace(label_selector=label_filter(workshop)).items:
+    selector = f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)
+    for ns in core.list_namespace(label_selector=selector).items:
         if ns.status.phase != "Terminating":
             core.delete_namespace(ns.metadata.name)
         removed.append(Found("namespace", ns.metadata.name, ns.metadata.uid))
@@ -128,4 +129,11 @@ def clean_namespaces(workshop: str | None, log=print) -> list[Found]:
 def clean(client, workshop: str | None = None, everything: bool = False, log=print) -> list[Found]:
     removed = remove(client, find(client, workshop, everything), log)
     removed += clean_namespaces(workshop, log)
+    return removed
+
+
+def reset_lab(client, lab: str, log=print) -> list[Found]:
+    """`dockyard lab reset NAME`: what that lab's learner made (its label), and its namespaces."""
+    removed = remove(client, find(client, lab=lab), log)
+    removed += clean_namespaces(None, log, lab=lab)
     return removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from . import versions
 from .errors import DockyardError
@@ -78,6 +79,34 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def cmd_lab(args) -> int:
+    from .labkit import lab_name, lab_names
+    from .paths import REPO
+    labs = lab_names(REPO / "labs")
+    if args.action == "list":
+        for name, path in labs.items():
+            print(f"{name:24} {path.relative_to(REPO)}")
+        return 0
+    name = lab_name(args.name or "")
+    if name not in labs:
+        raise DockyardError(f"there is no lab {args.name!r}", f"name one of: {', '.join(labs)}")
+    from .cleanup import reset_lab
+    from .engine import connect
+    removed = reset_lab(connect(), name)
+    print(f"✓ lab {name} reset: removed {len(removed)} object(s)" if removed
+          else f"✓ lab {name}: nothing to reset")
+    return 0
+
+
+def cmd_variant(args) -> int:
+    from .paths import REPO
+    from .variants import write_variant
+    out = args.out or REPO / "build" / "variants" / args.audience
+    written = write_variant(args.audience, [REPO / "notebooks", REPO / "labs"], out)
+    print(f"✓ {args.audience} variant: {len(written)} notebooks in {out}")
+    return 0
+
+
 def cmd_timings(args) -> int:
     path = timings_file()
     if not path.exists():
@@ -121,6 +150,14 @@ def parser() -> argparse.ArgumentParser:
     cl.add_argument("--workshop", help="only this workshop's objects")
     cl.add_argument("--all", action="store_true", help="also the catalog images and the cluster")
     cl.set_defaults(func=cmd_clean)
+    lb = sub.add_parser("lab", help="the self-paced labs: list them, or reset one")
+    lb.add_argument("action", choices=["list", "reset"])
+    lb.add_argument("name", nargs="?", help="the lab to reset, e.g. docker-basics")
+    lb.set_defaults(func=cmd_lab)
+    v = sub.add_parser("variant", help="write the presenter's or the learner's copy of notebooks and labs")
+    v.add_argument("audience", choices=["presenter", "learner"])
+    v.add_argument("--out", type=Path, help="folder to write into (default build/variants/AUDIENCE)")
+    v.set_defaults(func=cmd_variant)
     t = sub.add_parser("timings", help="print build/timings.json as a table")
     t.set_defaults(func=cmd_timings)
     return p

@@ -1,0 +1,302 @@
+"""What a lab's check cells look at, each answer a Verdict in plain words.
+
+A wrong or missing answer is a falsy Verdict saying what to do next; these never raise for it.
+Chain them with `and`: the first thing missing is what the learner is told.
+"""
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from .labkit import Verdict, missing, passed
+from .versions import LAB_LABEL_KEY
+
+# --- Docker ---------------------------------------------------------------------------------
+
+
+def _container(client, name: str):
+    import docker
+    try:
+        return client.containers.get(name)
+    except docker.errors.NotFound:
+        return None
+
+
+def container_running(client, name: str, image: str | None = None, hint: str = "") -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet" + (f" (hint: {hint})" if hint else ""))
+    if image and image not in container.image.tags:
+        return missing(f"container `{name}` runs {container.image.tags or container.image.short_id}, "
+                       f"not {image}: remove it (`.remove(force=True)`) and run it again from {image}")
+    if container.status != "running":
+        return missing(f"container `{name}` exists but is {container.status}: start it, or run it with "
+                       "`detach=True` and a command that keeps running")
+    return passed()
+
+
+def container_exited(client, name: str, exit_code: int = 0, hint: str = "") -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet" + (f" (hint: {hint})" if hint else ""))
+    if container.status == "running":
+        return missing(f"container `{name}` is still running: give it a command that ends")
+    code = container.attrs["State"]["ExitCode"]
+    if container.status != "exited" or code != exit_code:
+        return missing(f"container `{name}` is {container.status} with exit code {code}, not {exit_code}")
+    return passed()
+
+
+def container_logs_contain(client, name: str, text: str) -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet")
+    logs = container.logs().decode(errors="replace")
+    if text not in logs:
+        shown = logs.strip()[-80:] or "nothing"
+        return missing(f"the log of `{name}` does not contain {text!r} (it printed: {shown!r})")
+    return passed()
+
+
+def has_lab_label(obj_labels: dict | None, what: str, lab: str) -> Verdict:
+    """What the learner makes carries the lab's labels, so `dockyard lab reset` can find it."""
+    if (obj_labels or {}).get(LAB_LABEL_KEY) != lab:
+        return missing(f"{what} has no label {LAB_LABEL_KEY}={lab}: pass `labels=LABELS` when you create it, "
+                       "so `dockyard lab reset` can remove it")
+    return passed()
+
+
+def container_labelled(client, name: str, lab: str) -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet")
+    return has_lab_label(container.labels, f"container `{name}`", lab)
+
+
+def publishes(client, name: str, container_port: str, host: str, host_port: int) -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet")
+    bindings = (container.attrs["NetworkSettings"].get("Ports") or {}).get(container_port) or []
+    if not any(b.get("HostIp") == host and b.get("HostPort") == str(host_port) for b in bindings):
+        shown = [f"{b.get('HostIp')}:{b.get('HostPort')}" for b in bindings] or "nothing"
+        return missing(f"container `{name}` publishes {container_port} on {shown}, not {host}:{host_port}: "
+                       f"use `ports={{'{container_port}': ('{host}', {host_port})}}`")
+    return passed()
+
+
+def http_get(url: str, timeout: float = 3) -> tuple[int, bytes] | None:
+    """(status, body) from a local URL, or None when nothing answers. No proxy is ever used."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def answers(url: str, contains: str = "", tries: int = 10) -> Verdict:
+    """The URL answers 200 (and its body holds `contains`); a just-started server gets a few seconds."""
+    reply = None
+    for attempt in range(tries):
+        reply = http_get(url)
+        if reply and reply[0] == 200:
+            break
+        time.sleep(0.5)
+    if reply is None:
+        return missing(f"nothing answers on {url}")
+    status, body = reply
+    if status != 200:
+        return missing(f"{url} answered HTTP {status}, not 200")
+    if contains and contains.encode() not in body:
+        return missing(f"{url} answered, but without {contains!r}")
+    return passed()
+
+
+def nothing_answers(url: str) -> Verdict:
+    if http_get(url, timeout=1) is None:
+        return passed()
+    return missing(f"{url} still answers")
+
+
+def file_contains(path: str | Path, *needles: str) -> Verdict:
+    path = Path(path)
+    if not path.exists():
+        return missing(f"no file {path} yet")
+    text = path.read_text(errors="replace")
+    absent = [n for n in needles if n not in text]
+    if absent:
+        return missing(f"{path.name} does not contain {', '.join(repr(n) for n in absent)} yet")
+    return passed()
+
+
+def image_tagged(client, ref: str, lab: str | None = None) -> Verdict:
+    import docker
+    try:
+        found = client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return missing(f"no image tagged {ref} yet")
+    return has_lab_label(found.labels, f"image {ref}", lab) if lab else passed()
+
+
+def image_output(client, ref: str, expected: str, labels: dict) -> Verdict:
+    """Run the image once (the check's own container, removed at once) and compare what it prints."""
+    import docker
+    if not image_tagged(client, ref):
+        return missing(f"no image tagged {ref} yet")
+    try:
+        out = client.containers.run(ref, remove=True, labels=labels, stdout=True, stderr=True)
+    except docker.errors.ContainerError as err:
+        return missing(f"{ref} exits with code {err.exit_status}: {(err.stderr or b'').decode().strip()[:80]}")
+    text = out.decode(errors="replace")
+    if expected not in text:
+        return missing(f"{ref} prints {text.strip()[:80]!r}, not {expected!r}")
+    return passed()
+
+
+def registry_lists(registry: str, repository: str, tag: str) -> Verdict:
+    """The registry's own API (/v2/<repo>/tags/list) lists the tag: the push really happened."""
+    reply = http_get(f"http://{registry}/v2/")
+    if reply is None:
+        return missing(f"no registry answers on {registry}")
+    reply = http_get(f"http://{registry}/v2/{repository}/tags/list")
+    if reply is None or reply[0] != 200:
+        return missing(f"the registry on {registry} has no repository {repository} yet: push to it")
+    import json
+    tags = json.loads(reply[1] or b"{}").get("tags") or []
+    if tag not in tags:
+        return missing(f"{registry}/{repository} has tags {tags}, not {tag!r}")
+    return passed()
+
+
+def container_from(client, name: str, image_ref: str) -> Verdict:
+    container = _container(client, name)
+    if container is None:
+        return missing(f"no container named `{name}` yet")
+    configured = container.attrs["Config"]["Image"]
+    if configured != image_ref:
+        return missing(f"container `{name}` was made from {configured}, not {image_ref}")
+    return passed()
+
+
+# --- Kubernetes -----------------------------------------------------------------------------
+
+
+def _read(call, *args):
+    from kubernetes.client.rest import ApiException
+    try:
+        return call(*args)
+    except ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+def _pod_detail(pod) -> str:
+    from .kube import pod_status
+    return pod_status(pod)
+
+
+def pod_phase(core, namespace: str, name: str, phase: str = "Running", wait: float = 30) -> Verdict:
+    """The pod reaches `phase` (a fresh pod gets `wait` seconds). Missing, or stuck: say which."""
+    deadline = time.monotonic() + wait
+    while True:
+        pod = _read(core.read_namespaced_pod, name, namespace)
+        if pod is None:
+            return missing(f"no pod named `{name}` in namespace {namespace} yet")
+        if pod.status.phase == phase:
+            return passed()
+        if pod.status.phase in ("Succeeded", "Failed") or time.monotonic() > deadline:
+            return missing(f"pod `{name}` is {_pod_detail(pod)}, not {phase}")
+        time.sleep(1)
+
+
+def pod_labels(core, namespace: str, name: str, wanted: dict) -> Verdict:
+    pod = _read(core.read_namespaced_pod, name, namespace)
+    if pod is None:
+        return missing(f"no pod named `{name}` in namespace {namespace} yet")
+    have = pod.metadata.labels or {}
+    wrong = {k: v for k, v in wanted.items() if have.get(k) != v}
+    if wrong:
+        return missing(f"pod `{name}` lacks the labels {', '.join(f'{k}={v}' for k, v in wrong.items())}")
+    return passed()
+
+
+def pod_logs_contain(core, namespace: str, name: str, text: str) -> Verdict:
+    pod = _read(core.read_namespaced_pod, name, namespace)
+    if pod is None:
+        return missing(f"no pod named `{name}` in namespace {namespace} yet")
+    from kubernetes.client.rest import ApiException
+    try:
+        logs = core.read_namespaced_pod_log(name, namespace)
+    except ApiException:
+        return missing(f"pod `{name}` has no log yet ({_pod_detail(pod)})")
+    if text not in logs:
+        return missing(f"the log of pod `{name}` does not contain {text!r} (it printed: {logs.strip()[-80:]!r})")
+    return passed()
+
+
+def deployment_ready(apps, namespace: str, name: str, replicas: int, wait: float = 60) -> Verdict:
+    deadline = time.monotonic() + wait
+    while True:
+        dep = _read(apps.read_namespaced_deployment, name, namespace)
+        if dep is None:
+            return missing(f"no deployment named `{name}` in namespace {namespace} yet")
+        if dep.spec.replicas != replicas:
+            return missing(f"deployment `{name}` asks for {dep.spec.replicas} replicas, not {replicas}")
+        ready = dep.status.ready_replicas or 0
+        if ready == replicas:
+            return passed()
+        if time.monotonic() > deadline:
+            return missing(f"deployment `{name}` has {ready} of {replicas} replicas ready")
+        time.sleep(1)
+
+
+def service_selects(core, namespace: str, name: str, selector: dict, port: int) -> Verdict:
+    svc = _read(core.read_namespaced_service, name, namespace)
+    if svc is None:
+        return missing(f"no service named `{name}` in namespace {namespace} yet")
+    if (svc.spec.selector or {}) != selector:
+        return missing(f"service `{name}` selects {svc.spec.selector}, not {selector}")
+    ports = [p.port for p in svc.spec.ports or []]
+    if port not in ports:
+        return missing(f"service `{name}` listens on {ports}, not {port}")
+    return passed()
+
+
+def ready_endpoint_pods(discovery, namespace: str, service: str) -> set[str]:
+    """Names of the pods behind a service's ready endpoints."""
+    slices = discovery.list_namespaced_endpoint_slice(
+        namespace, label_selector=f"kubernetes.io/service-name={service}").items
+    return {ep.target_ref.name for s in slices for ep in (s.endpoints or [])
+            if ep.target_ref and (ep.conditions is None or ep.conditions.ready is not False)}
+
+
+def service_endpoints(discovery, namespace: str, service: str, count: int, wait: float = 30) -> Verdict:
+    """The service has exactly `count` ready pods behind it (EndpointSlices catch up in a moment)."""
+    deadline = time.monotonic() + wait
+    while True:
+        pods = ready_endpoint_pods(discovery, namespace, service)
+        if len(pods) == count:
+            return passed()
+        if time.monotonic() > deadline:
+            return missing(f"service `{service}` has {len(pods)} ready pod(s) behind it, not {count}")
+        time.sleep(1)
+
+
+def pod_out_of_service(core, discovery, namespace: str, service: str, selector: str, wait: float = 15) -> Verdict:
+    """Exactly one pod matches `selector`, and the service no longer sends it traffic."""
+    pods = core.list_namespaced_pod(namespace, label_selector=selector).items
+    if len(pods) != 1:
+        return missing(f"{len(pods)} pods match {selector}, not 1: relabel one of the service's pods")
+    name = pods[0].metadata.name
+    deadline = time.monotonic() + wait
+    while name in ready_endpoint_pods(discovery, namespace, service):
+        if time.monotonic() > deadline:
+            return missing(f"pod `{name}` is still behind service `{service}`")
+        time.sleep(1)
+    return passed()
