@@ -34,21 +34,36 @@ def is_kind_context(context: str | None = None) -> bool:
     return (context or kube_context()) == versions.KUBE_CONTEXT
 
 
+def require_context(context: str) -> None:
+    """A DockyardError naming the contexts there are, unless the kubeconfig has `context`."""
+    from kubernetes import config
+    contexts, why = [], ""
+    try:
+        contexts, _ = config.list_kube_config_contexts()
+    except config.ConfigException as err:   # no kubeconfig at all, or one without contexts: say which
+        why = f" ({err})"
+    except Exception:
+        pass
+    names = [c["name"] for c in contexts or []]
+    if context in names:
+        return
+    fix = ("create the cluster with `dockyard cluster up` (or `make cluster`)" if is_kind_context(context)
+           else f"pick one of: {', '.join(names) or 'none in ~/.kube/config'} (set {versions.KUBE_CONTEXT_ENV}), "
+                f"or unset {versions.KUBE_CONTEXT_ENV} to use the kit's kind cluster")
+    raise DockyardError(f"no kubeconfig context named {context!r}{why}", fix)
+
+
 def api_client(context: str | None = None, probe: bool = False):
     """An ApiClient for `context`; with probe=True also check that the API server answers."""
     from kubernetes import config
     context = context or kube_context()
+    require_context(context)
     try:
-        contexts, _ = config.list_kube_config_contexts()
-    except Exception:
-        contexts = []
-    names = [c["name"] for c in contexts or []]
-    if context not in names:
-        fix = ("create the cluster with `dockyard cluster up` (or `make cluster`)" if is_kind_context(context)
-               else f"pick one of: {', '.join(names) or 'none in ~/.kube/config'} "
-                    f"(set {versions.KUBE_CONTEXT_ENV})")
-        raise DockyardError(f"no kubeconfig context named {context!r}", fix)
-    api = config.new_client_from_config(context=context)
+        api = config.new_client_from_config(context=context)
+    except config.ConfigException as err:   # the context names a user or cluster that is missing or broken
+        fix = ("write it again with `dockyard cluster up`" if is_kind_context(context)
+               else f"look at it with `kubectl config view --minify --context {context}`")
+        raise DockyardError(f"the kubeconfig entry of context {context!r} is unusable ({err})", fix) from None
     if probe:
         from kubernetes import client
         try:

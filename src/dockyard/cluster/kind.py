@@ -19,6 +19,7 @@ from .. import versions
 from ..display import Progress
 from ..engine import connect
 from ..errors import DockyardError
+from ..kube import api_client, require_context
 from ..paths import BUILD
 from ..timings import timed
 from . import config, gobuild, node_image
@@ -118,29 +119,6 @@ def export_kubeconfig(name: str = versions.CLUSTER_NAME) -> None:
     _run([kind_binary(), "export", "kubeconfig", "--name", name])
 
 
-def kube_api(context: str = versions.KUBE_CONTEXT):
-    from kubernetes import client as k8s, config as kconfig
-    try:
-        kconfig.load_kube_config(context=context)
-    except kconfig.ConfigException as err:
-        raise DockyardError(f"kube context {context!r} does not exist ({err})",
-                            "list contexts with `kubectl config get-contexts`, or run `dockyard cluster up`") from None
-    return k8s.CoreV1Api()
-
-
-def check_context_exists(context: str) -> None:
-    from kubernetes import config as kconfig
-    try:
-        contexts, _ = kconfig.list_kube_config_contexts()
-    except (kconfig.ConfigException, FileNotFoundError):
-        contexts = []
-    names = [c["name"] for c in contexts]
-    if context not in names:
-        raise DockyardError(f"{versions.KUBE_CONTEXT_ENV}={context} names no context in your kubeconfig",
-                            f"pick one of: {', '.join(names) or '(none)'}, or unset {versions.KUBE_CONTEXT_ENV} "
-                            "to use the kit's kind cluster")
-
-
 def nodes_ready(api) -> tuple[int, int]:
     items = api.list_node(_request_timeout=5).items
     ready = sum(1 for n in items for c in (n.status.conditions or []) if c.type == "Ready" and c.status == "True")
@@ -154,15 +132,18 @@ def system_pods_running(api) -> bool:
 
 def wait_healthy(expected: int = 3, timeout: float = READY_TIMEOUT, progress: Progress | None = None) -> bool:
     """True once every node is Ready and every kube-system pod runs; False at the timeout."""
+    from kubernetes.client import CoreV1Api
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
         try:
-            api = kube_api()
-            ready, total = nodes_ready(api)
-            note = f"{ready}/{expected} nodes Ready"
-            if ready == expected == total and system_pods_running(api):
-                return True
+            # The kit's own cluster, whatever DOCKYARD_KUBE_CONTEXT says.
+            with api_client(versions.KUBE_CONTEXT) as kube_client:
+                api = CoreV1Api(kube_client)
+                ready, total = nodes_ready(api)
+                note = f"{ready}/{expected} nodes Ready"
+                if ready == expected == total and system_pods_running(api):
+                    return True
         except DockyardError:
             raise
         except Exception as err:  # API not answering yet
@@ -273,7 +254,7 @@ def cluster_up(name: str = versions.CLUSTER_NAME) -> str:
     """Bring the kit's cluster up (or reuse it) and return its kube context."""
     other = external_context()
     if other:
-        check_context_exists(other)
+        require_context(other)
         print(f"Using the existing cluster of context {other!r} ({versions.KUBE_CONTEXT_ENV}); no kind cluster made.")
         return other
     progress = Progress(f"Cluster {name}")
