@@ -477,6 +477,67 @@ def wait_for_rollout(apps, namespace: str, name: str, timeout: float = 120, quie
                        field_selector=f"metadata.name={name}")
 
 
+
+# -- images on nodes ---------------------------------------------------------------------
+
+def full_image_ref(ref: str) -> str:
+    """An image reference spelled the way containerd and node status spell it.
+
+    `busybox:1.35` → `docker.io/library/busybox:1.35`, `dockyard/busybox:1.35` →
+    `docker.io/dockyard/busybox:1.35`; a reference naming its registry stays as it is; no tag
+    means `:latest`.
+    """
+    first, slash, _ = ref.partition("/")
+    if not slash:
+        ref = f"docker.io/library/{ref}"
+    elif not ("." in first or ":" in first or first == "localhost"):
+        ref = f"docker.io/{ref}"
+    last = ref.rsplit("/", 1)[-1]
+    if ":" not in last and "@" not in last:
+        ref += ":latest"
+    return ref
+
+
+def node_lists_image(node, image_ref: str) -> bool:
+    """Does the node's status (what its kubelet last reported) list `image_ref`?"""
+    want = full_image_ref(image_ref)
+    images = (node.status.images if node.status else None) or []
+    return any(full_image_ref(name) == want for i in images for name in i.names or [])
+
+
+def nodes_missing_image(nodes, image_ref: str) -> list[str]:
+    """Names of the nodes whose status does not list `image_ref`, sorted."""
+    return sorted(n.metadata.name for n in nodes if not node_lists_image(n, image_ref))
+
+
+def wait_image_on_nodes(core, image_ref: str, timeout: float = 60, quiet: bool = False) -> list[str]:
+    """Watch the nodes until every kubelet lists `image_ref` in its node status; the node names.
+
+    `kind load` puts the image into each node's containerd at once, but a kubelet reports its
+    images in node status only with its next status update (every ~10 s), so `status.images`
+    lags behind. A pod does not need this wait (the kubelet asks containerd); a check that
+    reads node status does.
+    """
+    start = time.monotonic()
+    listed: set[str] = set()
+
+    def predicate(nodes):
+        missing = nodes_missing_image(nodes.values(), image_ref)
+        for name in sorted(set(nodes) - set(missing) - listed):
+            listed.add(name)
+            if not quiet:
+                print(f"  {time.monotonic() - start:5.1f}s  {name} lists {image_ref}")
+        return sorted(nodes) if nodes and not missing else None
+
+    try:
+        return watch_until(core.list_node, predicate, timeout=timeout, what=f"every node to list {image_ref}")
+    except DockyardError:
+        missing = nodes_missing_image(core.list_node(_request_timeout=10).items, image_ref)
+        raise DockyardError(f"after {timeout:.0f}s, node status of {', '.join(missing) or 'no node'} "
+                            f"still does not list {image_ref}",
+                            f"`kubectl get node {missing[0] if missing else ''} -o jsonpath='{{.status.images[*].names}}'`;"
+                            " a kubelet reports at most 50 images (the biggest first)") from None
+
 # -- exec --------------------------------------------------------------------------------
 
 @dataclass
@@ -673,6 +734,50 @@ def endpoint_rows(slices) -> list[dict]:
                          "node": e.node_name or ""})
     return sorted(rows, key=lambda r: r["pod"])
 
+
+
+def ready_endpoint_pods(slices) -> set[str]:
+    """The pods (their address when an endpoint names no pod) a service's EndpointSlices list as
+    ready; each once, also when two slices briefly list the same endpoint."""
+    return {r["pod"] or r["address"] for r in endpoint_rows(slices) if r["ready"]}
+
+
+def wait_ready_endpoints(discovery, namespace: str, service: str, count: int, timeout: float = 60,
+                         pods=None, quiet: bool = False) -> list[dict]:
+    """Watch the service's EndpointSlices until exactly `count` endpoints are ready (and, with
+    `pods`, exactly those pods); return the endpoint rows.
+
+    A pod turns Ready first; the EndpointSlice controller writes it into the service a moment
+    later, and only then does the service send it traffic. `discovery` is a DiscoveryV1Api.
+    """
+    want = set(pods) if pods is not None else None
+    if want is not None and len(want) != count:
+        raise ValueError(f"count={count} but {len(want)} pods given")
+    selector = f"kubernetes.io/service-name={service}"
+    start = time.monotonic()
+    last = [""]
+
+    def predicate(slices):
+        rows = endpoint_rows(slices.values())
+        ready = ready_endpoint_pods(slices.values())
+        line = f"{len(ready)} ready endpoints of {len(rows)} listed"
+        if line != last[0] and not quiet:
+            print(f"  {time.monotonic() - start:5.1f}s  service/{service}: {line}")
+        last[0] = line
+        done = len(ready) == count and (want is None or ready == want)
+        return rows if done else None
+
+    try:
+        return watch_until(discovery.list_namespaced_endpoint_slice, predicate, namespace, timeout=timeout,
+                           what=f"{count} ready endpoints in service {service}", label_selector=selector)
+    except DockyardError:
+        slices = discovery.list_namespaced_endpoint_slice(namespace, label_selector=selector,
+                                                          _request_timeout=10).items
+        now = ", ".join(sorted(ready_endpoint_pods(slices))) or "none"
+        wanted = f"{count} ready endpoints" + (f" ({', '.join(sorted(want))})" if want else "")
+        raise DockyardError(f"service {service}: wanted {wanted} within {timeout:.0f}s; ready now: {now}",
+                            f"`kubectl get endpointslices -n {namespace} -l {selector}`, and are its pods Ready?"
+                            ) from None
 
 def parse_flags(command: list[str]) -> dict[str, str]:
     """`--name=value` / `--name value` arguments of a control-plane command, as a dict."""

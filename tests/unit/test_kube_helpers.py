@@ -144,3 +144,49 @@ def test_flags_of_a_control_plane_command():
     flags = kube.parse_flags(["kube-apiserver", "--etcd-servers=https://127.0.0.1:2379", "--v", "2",
                               "--allow-privileged"])
     assert flags == {"etcd-servers": "https://127.0.0.1:2379", "v": "2", "allow-privileged": "true"}
+
+
+def test_image_refs_spelled_like_containerd():
+    assert kube.full_image_ref("busybox:1.35") == "docker.io/library/busybox:1.35"
+    assert kube.full_image_ref("dockyard/busybox:1.35") == "docker.io/dockyard/busybox:1.35"
+    assert kube.full_image_ref("docker.io/dockyard/busybox:1.35") == "docker.io/dockyard/busybox:1.35"
+    assert kube.full_image_ref("registry.k8s.io/coredns/coredns:v1.12.1") == "registry.k8s.io/coredns/coredns:v1.12.1"
+    assert kube.full_image_ref("localhost:5000/app:1") == "localhost:5000/app:1"
+    assert kube.full_image_ref("localhost/app") == "localhost/app:latest"
+    assert kube.full_image_ref("nginx") == "docker.io/library/nginx:latest"
+    digest = "docker.io/library/import-2026-11-28@sha256:" + "0" * 64
+    assert kube.full_image_ref(digest) == digest
+
+
+def _node(name, *names):
+    return client.V1Node(metadata=client.V1ObjectMeta(name=name), status=client.V1NodeStatus(
+        images=[client.V1ContainerImage(names=list(n), size_bytes=1) for n in names] or None))
+
+
+def test_which_nodes_list_an_image_in_their_status():
+    ref = image("busybox").ref
+    nodes = [_node("w1", ["docker.io/library/import-x@sha256:" + "1" * 64, f"docker.io/{ref}"]),
+             _node("w2", ["docker.io/dockyard/busybox:9.9"], [f"docker.io/x{ref}"]),   # other tag, other repo
+             _node("cp")]                                                                # no images reported yet
+    assert kube.node_lists_image(nodes[0], ref) and not kube.node_lists_image(nodes[1], ref)
+    assert kube.nodes_missing_image(nodes, ref) == ["cp", "w2"]
+    assert kube.nodes_missing_image(nodes[:1], f"docker.io/{ref}") == []
+
+
+def _slice(*endpoints):
+    return client.V1EndpointSlice(address_type="IPv4", metadata=client.V1ObjectMeta(name="s"), endpoints=[
+        client.V1Endpoint(addresses=[ip], conditions=client.V1EndpointConditions(ready=ready),
+                          target_ref=client.V1ObjectReference(kind="Pod", name=pod) if pod else None)
+        for pod, ip, ready in endpoints])
+
+
+def test_ready_endpoints_counted_once_across_slices():
+    a = _slice(("web-1", "10.0.0.1", True), ("web-2", "10.0.0.2", False), ("", "10.0.0.9", True))
+    b = _slice(("web-1", "10.0.0.1", True), ("web-3", "10.0.0.3", True))
+    assert kube.ready_endpoint_pods([a, b]) == {"web-1", "web-3", "10.0.0.9"}
+    assert kube.ready_endpoint_pods([client.V1EndpointSlice(address_type="IPv4", endpoints=None)]) == set()
+
+
+def test_wait_ready_endpoints_wants_count_and_pods_to_agree():
+    with pytest.raises(ValueError):
+        kube.wait_ready_endpoints(None, "ns", "web", 3, pods={"web-1"})
