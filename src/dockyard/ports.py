@@ -7,7 +7,11 @@ from .errors import DockyardError
 
 
 def is_free(host: str, port: int) -> bool:
+    """Could Docker publish `port` on `host` now?"""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # Bind the way Docker's proxy does (Go sets SO_REUSEADDR): then the TIME_WAIT leftovers
+        # of a container that just served the port do not count as taken, and a listener still does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
             return True

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ..engine import connect
 from ..errors import DockyardError
 from ..kube import api_client, require_context
 from ..paths import BUILD
+from ..ports import is_free
 from ..timings import timed
 from . import config, gobuild, node_image
 
@@ -83,14 +83,10 @@ def raise_inotify_limit() -> None:
 
 def check_ports_free(ports: list[int], host: str = "127.0.0.1") -> None:
     for port in ports:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, port))
-            except OSError:
-                raise DockyardError(f"port {host}:{port} is taken, and the cluster maps NodePorts "
-                                    f"{ports[0]}-{ports[-1]} there",
-                                    f"stop what listens on it (`ss -ltnp 'sport = :{port}'`), then retry") from None
+        if not is_free(host, port):
+            raise DockyardError(f"port {host}:{port} is taken, and the cluster maps NodePorts "
+                                f"{ports[0]}-{ports[-1]} there",
+                                f"stop what listens on it (`ss -ltnp 'sport = :{port}'`), then retry")
 
 
 def state(client, name: str = versions.CLUSTER_NAME) -> State:
