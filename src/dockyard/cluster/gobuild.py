@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from .. import versions
-from ..paths import cache_dir
+from ..paths import cache_dir, tools_dir
 
 KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",
                  "kube-controller-manager", "kube-scheduler", "kube-proxy"]
@@ -170,12 +170,8 @@ def program_path(name: str) -> Path:
     return cache_dir() / "bin" / folder / name
 
 
-def kube_bin_dir() -> Path:
-    return cache_dir() / "bin" / versions.KUBERNETES_VERSION
-
-
 def kube_binaries_present() -> bool:
-    return all((kube_bin_dir() / c).exists() for c in KUBE_COMMANDS)
+    return all((tools_dir() / c).exists() for c in KUBE_COMMANDS)
 
 
 def ensure_program(name: str, log=print) -> Path:
@@ -198,14 +194,14 @@ def ensure_program(name: str, log=print) -> Path:
 
 def ensure_kubernetes(log=print) -> Path:
     if not kube_binaries_present():
-        build_kubernetes(kube_bin_dir(), log=log)
-    return kube_bin_dir()
+        build_kubernetes(tools_dir(), log=log)
+    return tools_dir()
 
 
 if __name__ == "__main__":
     import sys, time
     t = time.time()
-    target = cache_dir() / "bin" / versions.KUBERNETES_VERSION
+    target = tools_dir()
     if sys.argv[1:] == ["kind"]:
         install_module(f"sigs.k8s.io/kind@{versions.KIND_VERSION}", target)
     elif sys.argv[1:2] == ["program"]:

@@ -25,7 +25,7 @@ from ..display import Progress
 from ..errors import DockyardError
 from ..images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
 from ..images.catalog import image
-from ..paths import BUILD, REPO, cache_dir
+from ..paths import BUILD, REPO, cache_dir, tools_dir
 from ..timings import timed
 from . import config, gobuild
 
@@ -87,7 +87,7 @@ def component(key: str) -> Component:
 
 def binary_path(program: str) -> Path:
     if program.startswith("kube:"):
-        return gobuild.kube_bin_dir() / program[len("kube:"):]
+        return tools_dir() / program[len("kube:"):]
     return gobuild.program_path(program)
 
 
@@ -211,7 +211,7 @@ def ensure_node_base(client, progress: Progress) -> None:
 def _node_context(tag: str) -> Path:
     context = _fresh_context("kind-node", DOCKER_DIR / "kind-node")
     for name in ("kubeadm", "kubelet", "kubectl"):
-        _link_or_copy(gobuild.kube_bin_dir() / name, context / "bin" / name)
+        _link_or_copy(tools_dir() / name, context / "bin" / name)
     _link_or_copy(gobuild.program_path("crictl"), context / "bin" / "crictl")
     kind_dir = context / "kind"
     (kind_dir / "manifests").mkdir(parents=True, exist_ok=True)
