@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .doctor import available_memory_gb
 from .errors import DockyardError
 from .paths import REPO
 
@@ -50,19 +51,12 @@ def memory_plan(workers: int) -> dict[str, int]:
     }
 
 
-def meminfo_available_mb(text: str) -> int | None:
-    """MemAvailable from /proc/meminfo text, in MB."""
-    for line in text.splitlines():
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) // 1024
-    return None
-
-
 def check_memory(engine_mem_total: int, workers: int, meminfo: str | None = None) -> MemoryCheck:
     """Compare the plan with what is free: MemAvailable on this Linux host, else the engine's total."""
     plan = memory_plan(workers)
-    available = meminfo_available_mb(meminfo) if meminfo else None
-    if available is None:
+    # doctor's reading is 0 when the text has no MemAvailable line (a kernel older than 3.14)
+    available = int(available_memory_gb(meminfo) * 1024) if meminfo else 0
+    if not available:
         available = engine_mem_total // (1024 * 1024)
     return MemoryCheck(sum(plan.values()), available, plan)
 

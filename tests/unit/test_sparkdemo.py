@@ -27,8 +27,9 @@ def test_memory_check_falls_back_to_the_engine_total():
     assert not check.ok and check.needed_mb > 2048
 
 
-def test_meminfo_without_mem_available():
-    assert sparkdemo.meminfo_available_mb("MemTotal: 1 kB\n") is None
+def test_meminfo_without_mem_available_falls_back_to_the_engine_total():
+    check = sparkdemo.check_memory(engine_mem_total=2 * 1024**3, workers=3, meminfo="MemTotal: 1 kB\n")
+    assert check.available_mb == 2048
 
 
 def test_slides_from_the_environment_first(tmp_path):
