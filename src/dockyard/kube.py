@@ -18,7 +18,6 @@ from .errors import DockyardError
 from .paths import REPO
 
 MANIFESTS = REPO / "k8s-manifests"
-FIELD_MANAGER = "dockyard"
 # Nodes a notebook changes (cordon, labels) carry this annotation so a crashed run can be undone.
 TOUCHED_ANNOTATION = f"{versions.LABEL_KEY}/touched-by"
 
@@ -218,47 +217,6 @@ def resource_path(api_version: str, kind: str, namespace: str, name: str) -> str
                             "apply it with kubectl, or add it to dockyard.kube._RESOURCES") from None
     return f"{prefix}/namespaces/{namespace}/{plural}/{name}"
 
-
-def raw_request(api, method: str, path: str, body=None, query: list | None = None,
-                content_type: str = "application/json", timeout: float = 10):
-    """One REST call through the ApiClient's connection and credentials; the decoded JSON."""
-    import json
-    method, url, headers, body, _ = api.param_serialize(
-        method=method, resource_path=path, query_params=query or [],
-        header_params={"Accept": "application/json", "Content-Type": content_type},
-        body=body, auth_settings=["BearerToken"])
-    response = api.call_api(method, url, header_params=headers, body=body, _request_timeout=timeout)
-    response.read()
-    data = json.loads(response.data or b"null")
-    if response.status >= 400:
-        from kubernetes import client
-        raise client.ApiException(status=response.status, reason=(data or {}).get("message", ""))
-    return data
-
-
-def apply_manifest(api, source: str | Path, namespace: str, workshop: str = versions.DEFAULT_WORKSHOP,
-                   values: dict[str, str] | None = None, quiet: bool = False) -> list[dict]:
-    """`kubectl apply --server-side -f source -n namespace`: create or update every document.
-
-    Each object gets the workshop label. Returns the objects as the server stored them (dicts).
-    """
-    import yaml
-    text = render_manifest(source, values)
-    done = []
-    for doc in yaml.safe_load_all(text):
-        if not doc:
-            continue
-        meta = doc.setdefault("metadata", {})
-        meta["namespace"] = namespace
-        meta.setdefault("labels", {})[versions.LABEL_KEY] = workshop
-        path = resource_path(doc["apiVersion"], doc["kind"], namespace, meta["name"])
-        stored = raw_request(api, "PATCH", path, body=doc,
-                             query=[("fieldManager", FIELD_MANAGER), ("force", "true")],
-                             content_type="application/apply-patch+yaml")
-        done.append(stored)
-        if not quiet:
-            print(f"{doc['kind'].lower()}/{meta['name']} applied")
-    return done
 
 
 # -- watching ----------------------------------------------------------------------------
