@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from .. import versions
+from ..errors import DockyardError
 from ..paths import cache_dir, tools_dir
 
 KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",
@@ -64,7 +65,6 @@ def simple_wrapper_go_mod(module: str, requires: dict[str, str]) -> str:
 
 def check_go() -> tuple[int, int]:
     """The Go version, or a DockyardError naming the fix."""
-    from ..errors import DockyardError
     have = go_version()
     need = versions.GO_MIN_VERSION
     if have is None:
@@ -85,25 +85,32 @@ def version_ldflags(kube_version: str) -> str:
     return "-s -w " + " ".join(flags)
 
 
-def _run(cmd: list[str], cwd: Path, log) -> None:
+def _run(cmd: list[str], cwd: Path, log, what: str, extra_env: dict | None = None) -> None:
+    """Run a go command in `cwd`. On failure: one line for people, Go's whole output in a file."""
     log(" ".join(cmd))
-    proc = subprocess.run(cmd, cwd=cwd, env=go_env(), capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=go_env() | (extra_env or {}), capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
+        output = cwd / "go-error.log"
+        output.write_text(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
+        last = next((line.strip() for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
+        raise DockyardError(f"{what} failed: {last}",
+                            f"read Go's full output in {output}, fix what it names, "
+                            "then run `dockyard cluster up` again")
 
 
 def build_kubernetes(out_dir: Path, kube_version: str = versions.KUBERNETES_VERSION, log=print) -> Path:
     """Build the seven Kubernetes binaries in one `go build`, so shared packages compile once."""
     work = cache_dir() / "gobuild" / f"kubernetes-{kube_version}"
     work.mkdir(parents=True, exist_ok=True)
-    _run(["go", "mod", "download", f"k8s.io/kubernetes@{kube_version}"], work, log) \
-        if not (work / "go.mod").exists() else None
+    if not (work / "go.mod").exists():
+        _run(["go", "mod", "download", f"k8s.io/kubernetes@{kube_version}"], work, log,
+             what=f"downloading k8s.io/kubernetes@{kube_version}")
     mod_file = Path(go_env()["GOMODCACHE"]) / "cache/download/k8s.io/kubernetes/@v" / f"{kube_version}.mod"
     (work / "go.mod").write_text(wrapper_go_mod(kube_version, staging_modules(mod_file.read_text())))
     out_dir.mkdir(parents=True, exist_ok=True)
     pkgs = [f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_COMMANDS]
     _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", version_ldflags(kube_version),
-          "-o", str(out_dir) + "/"] + pkgs, work, log)
+          "-o", str(out_dir) + "/"] + pkgs, work, log, what=f"building Kubernetes {kube_version}")
     return out_dir
 
 
@@ -112,12 +119,8 @@ def install_module(package_at_version: str, out_dir: Path, log=print) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     env_dir = cache_dir() / "gobuild"
     env_dir.mkdir(parents=True, exist_ok=True)
-    cmd = ["go", "install", "-trimpath", "-ldflags", "-s -w", package_at_version]
-    log(" ".join(cmd))
-    env = go_env() | {"GOBIN": str(out_dir)}
-    proc = subprocess.run(cmd, cwd=env_dir, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"go install {package_at_version} failed:\n{proc.stderr[-3000:]}")
+    _run(["go", "install", "-trimpath", "-ldflags", "-s -w", package_at_version], env_dir, log,
+         what=f"go install {package_at_version}", extra_env={"GOBIN": str(out_dir)})
 
 
 # CoreDNS with the plugins kubeadm's Corefile uses plus a few a workshop shows. Its default
@@ -145,7 +148,8 @@ def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file
     if main_go:
         (work / "main.go").write_text(main_go)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", str(out_file), package], work, log)
+    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", str(out_file), package], work, log,
+         what=f"building {name}")
     return out_file
 
 
