@@ -9,7 +9,7 @@ LAB_PORT  ?= 8888
 # `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).
 PREPARE_FLAGS ?=
 
-.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks timings doctor
+.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs variants timings doctor
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -24,13 +24,14 @@ prepare: venv
 	$(DOCKYARD) prepare $(PREPARE_FLAGS)
 
 lab: prepare
-	$(VENV)/bin/jupyter lab --ip=$(LAB_HOST) --port=$(LAB_PORT) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00-start-here.ipynb
+	$(DOCKYARD) jupyter --host $(LAB_HOST) --port $(LAB_PORT)
 
 # The unit tests first (seconds), then the live ones; the timings table is printed either way.
-# The cluster tests go last: one of them restarts dockerd.
+# The cluster tests go last but one: one of them restarts dockerd.
 test: reset-timings prepare
-	@$(PYTEST) tests/unit -q && \
-	$(PYTEST) tests/integration tests/notebooks tests/cluster tests/finally -v --durations=20 --timeout=1500 -p no:cacheprovider; \
+	@$(DOCKYARD) browser && $(PYTEST) tests/unit -q && \
+	$(PYTEST) tests/integration tests/notebooks tests/labs tests/browser tests/cluster tests/finally \
+		-v --durations=20 --timeout=1500 -p no:cacheprovider; \
 	status=$$?; $(DOCKYARD) timings; exit $$status
 
 reset-timings:
@@ -41,6 +42,13 @@ unit: venv
 
 notebooks: venv
 	$(PYTEST) tests/notebooks -v
+
+labs: venv
+	$(PYTEST) tests/labs -v
+
+# The presenter's and the learner's copies of every notebook and lab, under build/variants/.
+variants: venv
+	$(DOCKYARD) variant presenter && $(DOCKYARD) variant learner
 
 images: venv
 	$(DOCKYARD) images

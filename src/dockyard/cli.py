@@ -107,6 +107,26 @@ def cmd_variant(args) -> int:
     return 0
 
 
+def cmd_jupyter(args) -> int:
+    """`make lab`: JupyterLab on 00-start-here; a taken port is one line, not a stack trace."""
+    import os
+    from .jupyterlab import lab_command, write_quiet_settings
+    from .ports import require_free
+    require_free(args.host, args.port)
+    write_quiet_settings()
+    command = lab_command(args.host, args.port)
+    print(f"JupyterLab on http://{args.host}:{args.port}/ — Ctrl-C stops it")
+    os.execv(command[0], command)
+
+
+def cmd_browser(args) -> int:
+    from .browser import ensure_chromium
+    with timed("prepare", "browser"):
+        path = ensure_chromium()
+    print(f"✓ browser ready: {path}")
+    return 0
+
+
 def cmd_timings(args) -> int:
     path = timings_file()
     if not path.exists():
@@ -158,6 +178,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("audience", choices=["presenter", "learner"])
     v.add_argument("--out", type=Path, help="folder to write into (default build/variants/AUDIENCE)")
     v.set_defaults(func=cmd_variant)
+    j = sub.add_parser("jupyter", help="start JupyterLab on notebooks/00-start-here.ipynb")
+    j.add_argument("--host", default="127.0.0.1", help="0.0.0.0 lets the room connect")
+    j.add_argument("--port", type=int, default=8888)
+    j.set_defaults(func=cmd_jupyter)
+    b = sub.add_parser("browser", help="make sure chromium is installed (for the JupyterLab browser test)")
+    b.set_defaults(func=cmd_browser)
     t = sub.add_parser("timings", help="print build/timings.json as a table")
     t.set_defaults(func=cmd_timings)
     return p

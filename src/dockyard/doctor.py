@@ -95,16 +95,23 @@ def check_resources() -> list[Check]:
     return checks
 
 
-def run_checks(cluster: bool = True) -> list[Check]:
-    checks = check_engine()
-    checks += check_tools()
+def _cluster_checks() -> list[Check]:
+    try:
+        return [check_cluster()]
+    except Exception as exc:  # a broken kubeconfig is a finding, not a crash
+        return [Check("cluster", False, str(exc).splitlines()[0], "run `dockyard cluster up`", required=False)]
+
+
+def check_steps(cluster: bool = True) -> list[tuple[str, object]]:
+    """The checks in named groups, for a progress display: (name, callable returning checks)."""
+    steps = [("engine", check_engine), ("tools", check_tools)]
     if cluster:
-        try:
-            checks.append(check_cluster())
-        except Exception as exc:  # a broken kubeconfig is a finding, not a crash
-            checks.append(Check("cluster", False, str(exc).splitlines()[0], "run `dockyard cluster up`",
-                                required=False))
-    return checks + check_resources()
+        steps.append(("cluster", _cluster_checks))
+    return steps + [("disk and memory", check_resources)]
+
+
+def run_checks(cluster: bool = True) -> list[Check]:
+    return [check for _, run in check_steps(cluster) for check in run()]
 
 
 def format_checks(checks: list[Check]) -> list[str]:

@@ -27,3 +27,26 @@ def test_parameters_first_and_checks_present(path):
     assert "parameters" in code[0].metadata.get("tags", []), "first code cell is tagged parameters"
     assert any("check" in c.metadata.get("tags", []) for c in code), "at least one check cell"
     assert nb.metadata.kernelspec.name == "dockyard"
+
+
+LABS = sorted(REPO.glob("labs/*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)
+def test_each_lab_exercise_has_hint_empty_cell_solution_and_check(path):
+    """Per exercise, in order: a hint, an empty cell for the learner, a %%solution cell, a check."""
+    nb = nbformat.read(path, as_version=4)
+    assert "solutions = False" in nb.cells[[i for i, c in enumerate(nb.cells)
+                                            if "parameters" in c.metadata.get("tags", [])][0]].source
+    order = [t for c in nb.cells for t in c.metadata.get("tags", []) if t in ("hint", "exercise", "solution")]
+    assert order and order == ["hint", "exercise", "solution"] * (len(order) // 3), order
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "exercise" in tags:
+            assert all(line.startswith("#") for line in cell.source.splitlines() if line.strip()), \
+                "the learner's cell holds only a comment"
+        if "solution" in tags:
+            assert cell.source.startswith("%%solution\n"), "a solution runs only when solutions = True"
+        if "hint" in tags:
+            assert cell.cell_type == "markdown" and cell.source.startswith("<details>"), "hints start folded"
+    assert "lab.summary()" in nb.cells[-2].source + nb.cells[-1].source
