@@ -11,9 +11,10 @@ import uuid
 
 import pytest
 
-from dockyard import versions
+from dockyard import kube, versions
 from dockyard.cluster import kind, node_image
 from dockyard.images import image
+from dockyard.images.catalog import catalog_refs
 
 pytestmark = pytest.mark.cluster  # live: a skip counts as a failure
 
@@ -99,7 +100,43 @@ def test_node_runs_our_node_image(context):
     assert out == node_image.node_image_ref()
 
 
+def _node_names():
+    out = subprocess.run(["docker", "ps", "--format", "{{.Names}}", "--filter", f"label={kind.KIND_LABEL}={versions.CLUSTER_NAME}"],
+                         capture_output=True, text=True, check=True).stdout
+    return sorted(out.split())
+
+
+def foreign_images(images, ours):
+    """Images of one node's `crictl images -o json` that the kit did not put there.
+
+    Ours: a tag in `ours` (full refs), and digests only under containerd's `import-<date>`
+    names, which `ctr images import --digests` (node build, `kind load`) gives. A pulled image
+    carries a digest in its registry's repository, even when its tag is one of ours.
+    """
+    foreign = []
+    for i in images:
+        tags, digests = i.get("repoTags") or [], i.get("repoDigests") or []
+        pulled = [d for d in digests if not d.split("@")[0].rsplit("/", 1)[-1].startswith("import-")]
+        if pulled or any(kube.full_image_ref(t) not in ours for t in tags):
+            foreign.append(f"{', '.join(tags) or '(untagged)'} {', '.join(pulled)}".strip())
+    return foreign
+
+
 def test_no_image_was_pulled_from_any_registry(api):
+    # Events last an hour: they show a recent pull only. What each node holds shows any pull.
+    ours = {kube.full_image_ref(r) for r in [c.ref for c in node_image.COMPONENTS] + sorted(catalog_refs())}
+    nodes = _node_names()
+    assert len(nodes) == 3, nodes
+    found = {}
+    for node in nodes:
+        listing = json.loads(subprocess.run(["docker", "exec", node, "crictl", "images", "-o", "json"],
+                                            capture_output=True, text=True, check=True).stdout)
+        assert listing["images"], f"crictl lists no image on {node}"
+        foreign = foreign_images(listing["images"], ours)
+        if foreign:
+            found[node] = foreign
+    assert not found, f"images the kit did not load (pulled from a registry?): {found}"
+
     events = api.CoreV1Api().list_event_for_all_namespaces().items
     pulls = [f"{e.involved_object.namespace}/{e.involved_object.name}: {e.reason} {e.message}" for e in events
              if e.reason in ("Pulling", "Pulled", "Failed", "ErrImagePull", "BackOff")
