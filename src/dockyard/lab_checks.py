@@ -269,23 +269,22 @@ def service_selects(core, namespace: str, name: str, selector: dict, port: int) 
 
 
 def ready_endpoint_pods(discovery, namespace: str, service: str) -> set[str]:
-    """Names of the pods behind a service's ready endpoints."""
-    slices = discovery.list_namespaced_endpoint_slice(
-        namespace, label_selector=f"kubernetes.io/service-name={service}").items
-    return {ep.target_ref.name for s in slices for ep in (s.endpoints or [])
-            if ep.target_ref and (ep.conditions is None or ep.conditions.ready is not False)}
+    """Names of the pods behind a service's ready endpoints, now."""
+    from .kube import ready_endpoint_pods as ready_in
+    return ready_in(discovery.list_namespaced_endpoint_slice(
+        namespace, label_selector=f"kubernetes.io/service-name={service}").items)
 
 
 def service_endpoints(discovery, namespace: str, service: str, count: int, wait: float = 30) -> Verdict:
     """The service has exactly `count` ready pods behind it (EndpointSlices catch up in a moment)."""
-    deadline = time.monotonic() + wait
-    while True:
-        pods = ready_endpoint_pods(discovery, namespace, service)
-        if len(pods) == count:
-            return passed()
-        if time.monotonic() > deadline:
-            return missing(f"service `{service}` has {len(pods)} ready pod(s) behind it, not {count}")
-        time.sleep(1)
+    from .errors import DockyardError
+    from .kube import wait_ready_endpoints
+    try:
+        wait_ready_endpoints(discovery, namespace, service, count, timeout=wait, quiet=True)
+        return passed()
+    except DockyardError:   # the watch ran out of time: say what there is instead
+        found = len(ready_endpoint_pods(discovery, namespace, service))
+        return missing(f"service `{service}` has {found} ready pod(s) behind it, not {count}")
 
 
 def pod_out_of_service(core, discovery, namespace: str, service: str, selector: str, wait: float = 15) -> Verdict:

@@ -52,7 +52,7 @@ def to_variant(nb, audience: str):
     if presenter:
         import nbformat
         first = nbformat.v4.new_code_cell(PRESENTER_CELL, metadata={"tags": ["variant"]})
-        first.pop("id", None)
+        first.id = "presenter-mode"   # a stable id: the copy is the same on every run
         at = next((i + 1 for i, c in enumerate(out.cells) if "parameters" in tags(c)), 0)
         out.cells.insert(at, first)
     return out

@@ -58,3 +58,17 @@ def test_lab_without_solutions_says_not_yet_everywhere(lab):
     unchecked = [r["exercise"] for r in results["results"] if not r["checked"]]
     assert not unchecked, f"these exercises were never checked: {unchecked}"
     assert all(r["message"].startswith("not yet: ") for r in results["results"])
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("audience, all_done", [("presenter", True), ("learner", False)])
+def test_each_audience_copy_runs_as_its_audience_expects(audience, all_done, tmp_path):
+    """`dockyard variant`: the presenter's copy runs its solutions by default, the learner's does not."""
+    from dockyard.variants import write_variant
+    lab = REPO / "labs" / "01-docker-basics.ipynb"
+    copy = next(p for p in write_variant(audience, [REPO / "labs"], REPO / "build" / "variants" / audience)
+                if p.name == lab.name)
+    params = {k: v for k, v in parameters(copy, solutions=False).items() if k != "solutions"}
+    output = execute(copy, params, suffix=f"-{audience}")
+    results = results_from_notebook(nbformat.read(output, as_version=4))
+    assert [r["ok"] for r in results["results"]] == [all_done] * results["total"]
