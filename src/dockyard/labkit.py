@@ -51,14 +51,15 @@ class Lab:
         self.results: dict[str, Verdict] = {}
         _register_solution_magic(self)
 
-    def check(self, exercise: str, done: str, verdict: Verdict) -> bool:
-        """Record and print one check: `✓ done`, or `✗ not yet: <what is missing>`."""
+    def check(self, exercise: str, done: str, verdict: Verdict) -> None:
+        """Record and print one check: `✓ done`, or `✗ not yet: <what is missing>`.
+
+        Returns nothing, so a check cell shows its line and no stray True/False."""
         if exercise not in self.exercises:
             raise KeyError(f"unknown exercise {exercise!r}; this lab has {list(self.exercises)}")
         shown = Verdict(True, done) if verdict.ok else Verdict(False, f"not yet: {verdict.message}")
         self.results[exercise] = shown
         print(f"{'✓' if shown.ok else '✗'} {shown.message}")
-        return shown.ok
 
     def reset(self, log=print) -> int:
         """Remove what this lab's exercises made (`dockyard lab reset NAME` does the same)."""
@@ -101,7 +102,8 @@ def summary_html(name: str, rows: list[dict], done: int, total: int) -> str:
     colour = "#1a7f37" if done == total else "#9a6700"
     lines = "".join(
         f"<tr><td style='font-size:1.3em'>{'✓' if r['ok'] else '✗'}</td>"
-        f"<td><b>{html.escape(r['title'])}</b></td><td>{html.escape(r['message'])}</td></tr>" for r in rows)
+        f"<td style='text-align:left'><b>{html.escape(r['title'])}</b></td>"
+        f"<td style='text-align:left'>{html.escape(r['message'])}</td></tr>" for r in rows)
     return (f"<div><h3 style='color:{colour}'>{html.escape(name)}: {done} of {total} exercises done</h3>"
             f"<table>{lines}</table></div>")
 

@@ -4,12 +4,14 @@ JupyterLab starts the way `make lab` starts it (dockyard.jupyterlab.lab_command)
 with a token, serving a copy of the notebooks so that autosave never writes into the repo.
 Playwright drives Debian's chromium; it downloads no browser.
 """
+import os
 import re
 import secrets
 import shutil
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,13 +21,16 @@ from dockyard.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_setting
 from dockyard.paths import BUILD, REPO
 from dockyard.ports import free_port
 from dockyard.timings import record
+from dockyard.variants import write_variant
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 
 OUT = BUILD / "browser"
 SCREENSHOT = OUT / "00-start-here.png"          # the top: preflight widget and first checks
 SCREENSHOT_END = OUT / "00-start-here-end.png"  # the last cells
-RUN_ALL_TIMEOUT_MS = 180_000
+SCREENSHOT_LAB = OUT / "learner-lab-1.png"
+LEARNER_LAB = "labs/01-docker-basics.ipynb"
+RUN_ALL_TIMEOUT_MS = int(os.environ.get("DOCKYARD_BROWSER_TIMEOUT_MS", 180_000))
 
 
 def wait_for_server(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
@@ -42,13 +47,14 @@ def wait_for_server(url: str, server: subprocess.Popen, timeout: float = 60) -> 
     raise AssertionError(f"jupyter lab did not answer on {url} within {timeout:.0f}s")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def jupyterlab():
     """A JupyterLab server of our own on a free loopback port; stopped and its copy removed after."""
     root = OUT / "root"
     shutil.rmtree(root, ignore_errors=True)
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(REPO / START_NOTEBOOK, root / START_NOTEBOOK)
+    write_variant("learner", [REPO / "labs"], root)   # root/labs/: what a self-paced learner opens
     write_quiet_settings()
     port, token = free_port(), secrets.token_hex(16)
     command = lab_command("127.0.0.1", port, root=root, token=token, open_browser=False)
@@ -73,48 +79,90 @@ def check_cell_count() -> int:
     return sum("check" in c.metadata.get("tags", []) for c in nb.cells)
 
 
-def test_start_here_runs_in_a_real_browser(jupyterlab):
+def run_all_cells(page, base: str, token: str, path: str):
+    """Open `path` in JupyterLab, Run > Run All Cells, wait until every code cell has run."""
+    page.goto(f"{base}/lab/tree/{path}?token={token}")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
+    # The kernel of the notebook's metadata ("Python (dockyard)") starts on its own.
+    page.get_by_text(re.compile(r"Python \(dockyard\) \| Idle")).wait_for(timeout=60_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    # Done when every shown code cell has an execution number: none is pending ([*]) or unrun ([ ]).
+    # (A folded cell shows an empty prompt.)
+    try:
+        _wait_all_run(page)
+    except Exception as err:
+        page.screenshot(path=str(OUT / f"failed-{Path(path).stem}.png"))
+        prompts = page.evaluate("""() => [...document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)""")
+        raise AssertionError(f"{path}: not every cell ran; prompts: {prompts}") from err
+    return notebook
+
+
+def _wait_all_run(page) -> None:
+    page.wait_for_function(
+        """() => {
+            const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            return p.length > 0 && p.every(e => e.textContent === '' || /\\[\\d+\\]/.test(e.textContent));
+        }""", timeout=RUN_ALL_TIMEOUT_MS)
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
     chromium = find_chromium()
     assert chromium, "chromium is installed (`dockyard browser` installs it)"
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     base, token = jupyterlab
     start = time.monotonic()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/tree/{START_NOTEBOOK}?token={token}")
-            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
-            notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
-            # The kernel of the notebook's metadata ("Python (dockyard)") starts on its own.
-            page.get_by_text(re.compile(r"Python \(dockyard\) \| Idle")).wait_for(timeout=60_000)
-
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-
-            # Done when every code cell shows an execution number: none is pending ([*]) or unrun ([ ]).
-            page.wait_for_function(
-                """() => {
-                    const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-                    return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent));
-                }""", timeout=RUN_ALL_TIMEOUT_MS)
-            seconds = time.monotonic() - start
-
-            outputs = notebook.locator(".jp-OutputArea-output")
-            texts = outputs.all_inner_texts()
-            ticks = sum(t.count("✓") for t in texts)
-            crosses = [t for t in texts if "✗" in t or "Traceback" in t]
-            widget = notebook.locator(".jupyter-widgets.widget-vbox")
-            widget_text = widget.first.inner_text() if widget.count() else ""
-            page.screenshot(path=str(SCREENSHOT_END))
-            notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
-            notebook.locator(".jp-Cell").first.click()
-            page.screenshot(path=str(SCREENSHOT))
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    notebook = run_all_cells(page, base, token, START_NOTEBOOK)
+    seconds = time.monotonic() - start
+    texts = notebook.locator(".jp-OutputArea-output").all_inner_texts()
+    ticks = sum(t.count("✓") for t in texts)
+    crosses = [t for t in texts if "✗" in t or "Traceback" in t]
+    widget = notebook.locator(".jupyter-widgets.widget-vbox")
+    widget_text = widget.first.inner_text() if widget.count() else ""
+    page.screenshot(path=str(SCREENSHOT_END))
+    notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
+    notebook.locator(".jp-Cell").first.click()
+    page.screenshot(path=str(SCREENSHOT))
+    page.close()
     record("browser", "00-start-here, run all", seconds, passed=not crosses)
     assert not crosses, f"outputs with ✗ or a traceback: {crosses[:3]}"
     assert ticks >= check_cell_count(), f"{ticks} ✓ marks for {check_cell_count()} check cells"
     assert "Preflight" in widget_text and "✓ engine" in widget_text, \
         f"the preflight's progress widget rendered its steps (found {widget_text[:80]!r})"
     assert SCREENSHOT.stat().st_size > 10_000, f"{SCREENSHOT} is a real screenshot"
+
+
+def test_learner_copy_of_a_lab_hides_solutions_and_says_not_yet(jupyterlab, browser):
+    """The learner's lab 1 as a learner sees it: solutions folded and not run, hints closed, score 0."""
+    base, token = jupyterlab
+    start = time.monotonic()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    notebook = run_all_cells(page, base, token, LEARNER_LAB)
+    seconds = time.monotonic() - start
+    folded = notebook.locator(".jp-InputPlaceholder").count()
+    hints = page.evaluate("""() => [...document.querySelectorAll(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell details')].map(d => d.open)""")
+    texts = notebook.locator(".jp-OutputArea-output").all_inner_texts()
+    notebook.get_by_role("heading", name=re.compile("Exercise 1")).scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOT_LAB))   # exercise 1: folded hint, empty cell, folded solution
+    page.close()
+    record("browser", "learner's lab 1, run all", seconds)
+    assert folded == 3, f"{folded} cells are folded; the lab has 3 solution cells"
+    assert hints == [False, False, False], f"hints open: {hints}"
+    assert any("docker-basics: 0 of 3 exercises done" in t for t in texts), texts[-3:]
+    assert sum(t.count("✗ not yet:") for t in texts) >= 3
+    assert not any("Traceback" in t for t in texts), "no check raised"
