@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import versions
 
@@ -108,7 +109,7 @@ def summary_html(name: str, rows: list[dict], done: int, total: int) -> str:
             f"<table>{lines}</table></div>")
 
 
-def lab_names(folder) -> dict[str, "Path"]:
+def lab_names(folder: Path) -> dict[str, Path]:
     """Lab name -> notebook: labs/01-docker-basics.ipynb is the lab `docker-basics`."""
     return {lab_name(p.stem): p for p in sorted(folder.glob("*.ipynb"))}
 
@@ -139,9 +140,10 @@ def _register_solution_magic(lab: Lab) -> None:
         return
 
     def solution(line, cell):
-        if not lab.solutions:
+        # The notebook's own `solutions` variable wins: set it to True anywhere and it takes effect.
+        if not shell.user_ns.get("solutions", lab.solutions):
             print("(solution not run: write your own code in the cell above, "
-                  "or set solutions = True in the first cell to see it work)")
+                  "or set solutions = True to see it work)")
             return
         exec(compile(cell, "<solution>", "exec"), shell.user_ns)
 

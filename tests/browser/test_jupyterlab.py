@@ -30,6 +30,7 @@ SCREENSHOT = OUT / "00-start-here.png"          # the top: preflight widget and 
 SCREENSHOT_END = OUT / "00-start-here-end.png"  # the last cells
 SCREENSHOT_LAB = OUT / "learner-lab-1.png"
 LEARNER_LAB = "labs/01-docker-basics.ipynb"
+PROMPTS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt"   # the open notebook's
 RUN_ALL_TIMEOUT_MS = int(os.environ.get("DOCKYARD_BROWSER_TIMEOUT_MS", 180_000))
 
 
@@ -51,7 +52,8 @@ def wait_for_server(url: str, server: subprocess.Popen, timeout: float = 60) -> 
 def jupyterlab():
     """A JupyterLab server of our own on a free loopback port; stopped and its copy removed after."""
     root = OUT / "root"
-    shutil.rmtree(root, ignore_errors=True)
+    for old in (root, OUT / "workspaces", OUT / "settings"):   # no tabs restored from a previous run
+        shutil.rmtree(old, ignore_errors=True)
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(REPO / START_NOTEBOOK, root / START_NOTEBOOK)
     write_variant("learner", [REPO / "labs"], root)   # root/labs/: what a self-paced learner opens
@@ -86,16 +88,25 @@ def run_all_cells(page, base: str, token: str, path: str):
     notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
     # The kernel of the notebook's metadata ("Python (dockyard)") starts on its own.
     page.get_by_text(re.compile(r"Python \(dockyard\) \| Idle")).wait_for(timeout=60_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    notebook.locator(".jp-Cell").first.click()   # make this notebook the current one
+    # A just-opened notebook can ignore Run All while it settles: try again until a cell starts.
+    for attempt in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            page.wait_for_function(f"""() => [...document.querySelectorAll('{PROMPTS}')]
+                .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))""", timeout=15_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     # Done when every shown code cell has an execution number: none is pending ([*]) or unrun ([ ]).
     # (A folded cell shows an empty prompt.)
     try:
         _wait_all_run(page)
     except Exception as err:
         page.screenshot(path=str(OUT / f"failed-{Path(path).stem}.png"))
-        prompts = page.evaluate("""() => [...document.querySelectorAll(
-            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')].map(e => e.textContent)""")
+        prompts = page.evaluate(f"() => [...document.querySelectorAll('{PROMPTS}')].map(e => e.textContent)")
         raise AssertionError(f"{path}: not every cell ran; prompts: {prompts}") from err
     return notebook
 
@@ -103,7 +114,7 @@ def run_all_cells(page, base: str, token: str, path: str):
 def _wait_all_run(page) -> None:
     page.wait_for_function(
         """() => {
-            const p = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const p = [...document.querySelectorAll('""" + PROMPTS + """')];
             return p.length > 0 && p.every(e => e.textContent === '' || /\\[\\d+\\]/.test(e.textContent));
         }""", timeout=RUN_ALL_TIMEOUT_MS)
 
