@@ -5,11 +5,13 @@ Chain them with `and`: the first thing missing is what the learner is told.
 """
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .kube import pod_status
 from .labkit import Verdict, missing, passed
 from .versions import LAB_LABEL_KEY
 
@@ -143,21 +145,6 @@ def image_tagged(client, ref: str, lab: str | None = None) -> Verdict:
     return has_lab_label(found.labels, f"image {ref}", lab) if lab else passed()
 
 
-def image_output(client, ref: str, expected: str, labels: dict) -> Verdict:
-    """Run the image once (the check's own container, removed at once) and compare what it prints."""
-    import docker
-    if not image_tagged(client, ref):
-        return missing(f"no image tagged {ref} yet")
-    try:
-        out = client.containers.run(ref, remove=True, labels=labels, stdout=True, stderr=True)
-    except docker.errors.ContainerError as err:
-        return missing(f"{ref} exits with code {err.exit_status}: {(err.stderr or b'').decode().strip()[:80]}")
-    text = out.decode(errors="replace")
-    if expected not in text:
-        return missing(f"{ref} prints {text.strip()[:80]!r}, not {expected!r}")
-    return passed()
-
-
 def registry_lists(registry: str, repository: str, tag: str) -> Verdict:
     """The registry's own API (/v2/<repo>/tags/list) lists the tag: the push really happened."""
     reply = http_get(f"http://{registry}/v2/")
@@ -166,7 +153,6 @@ def registry_lists(registry: str, repository: str, tag: str) -> Verdict:
     reply = http_get(f"http://{registry}/v2/{repository}/tags/list")
     if reply is None or reply[0] != 200:
         return missing(f"the registry on {registry} has no repository {repository} yet: push to it")
-    import json
     tags = json.loads(reply[1] or b"{}").get("tags") or []
     if tag not in tags:
         return missing(f"{registry}/{repository} has tags {tags}, not {tag!r}")
@@ -196,11 +182,6 @@ def _read(call, *args):
         raise
 
 
-def _pod_detail(pod) -> str:
-    from .kube import pod_status
-    return pod_status(pod)
-
-
 def pod_phase(core, namespace: str, name: str, phase: str = "Running", wait: float = 30) -> Verdict:
     """The pod reaches `phase` (a fresh pod gets `wait` seconds). Missing, or stuck: say which."""
     deadline = time.monotonic() + wait
@@ -211,7 +192,7 @@ def pod_phase(core, namespace: str, name: str, phase: str = "Running", wait: flo
         if pod.status.phase == phase:
             return passed()
         if pod.status.phase in ("Succeeded", "Failed") or time.monotonic() > deadline:
-            return missing(f"pod `{name}` is {_pod_detail(pod)}, not {phase}")
+            return missing(f"pod `{name}` is {pod_status(pod)}, not {phase}")
         time.sleep(1)
 
 
@@ -234,7 +215,7 @@ def pod_logs_contain(core, namespace: str, name: str, text: str) -> Verdict:
     try:
         logs = core.read_namespaced_pod_log(name, namespace)
     except ApiException:
-        return missing(f"pod `{name}` has no log yet ({_pod_detail(pod)})")
+        return missing(f"pod `{name}` has no log yet ({pod_status(pod)})")
     if text not in logs:
         return missing(f"the log of pod `{name}` does not contain {text!r} (it printed: {logs.strip()[-80:]!r})")
     return passed()

@@ -94,3 +94,23 @@ def test_jupyterlab_command_serves_the_start_notebook_on_the_given_address():
     assert "--ip=127.0.0.1" in command and "--port=8899" in command and "--no-browser" in command
     assert "--IdentityProvider.token=abc" in command
     assert "--LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb" in command
+
+
+def test_file_and_label_checks_say_what_is_missing(tmp_path):
+    from dockyard import lab_checks as check
+    dockerfile = tmp_path / "Dockerfile"
+    assert check.file_contains(dockerfile, "FROM").message.startswith("no file")
+    dockerfile.write_text("FROM x\n")
+    assert check.file_contains(dockerfile, "FROM")
+    assert "'CMD'" in check.file_contains(dockerfile, "FROM", "CMD").message
+    assert check.has_lab_label({versions.LAB_LABEL_KEY: "registry"}, "image x", "registry")
+    assert "labels=LABELS" in check.has_lab_label({}, "image x", "registry").message
+
+
+def test_nothing_answers_on_a_closed_port():
+    from dockyard import lab_checks as check
+    from dockyard.ports import free_port
+    url = f"http://127.0.0.1:{free_port()}/"
+    assert check.http_get(url, timeout=1) is None
+    assert check.nothing_answers(url)
+    assert check.answers(url, tries=1).message == f"nothing answers on {url}"
