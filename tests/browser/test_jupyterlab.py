@@ -81,9 +81,10 @@ def check_cell_count() -> int:
     return sum("check" in c.metadata.get("tags", []) for c in nb.cells)
 
 
-def run_all_cells(page, base: str, token: str, path: str):
-    """Open `path` in JupyterLab, Run > Run All Cells, wait until every code cell has run."""
-    page.goto(f"{base}/lab/tree/{path}?token={token}")
+def run_all_cells(page, base: str, token: str, path: str, url: str | None = None):
+    """Open `path` (at `url`, by default its own) in JupyterLab, Run > Run All Cells, and wait
+    until every code cell has run."""
+    page.goto(f"{base}{url if url is not None else f'/lab/tree/{path}'}?token={token}")
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
     # The kernel of the notebook's metadata ("Python (dockyard)") starts on its own.
@@ -137,7 +138,9 @@ def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     base, token = jupyterlab
     start = time.monotonic()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    notebook = run_all_cells(page, base, token, START_NOTEBOOK)
+    # The server's front page, as `make lab` opens it: it must land on 00-start-here by itself.
+    notebook = run_all_cells(page, base, token, START_NOTEBOOK, url="/")
+    assert notebook.locator(".jp-Cell").first.inner_text().strip().startswith("Start here")
     seconds = time.monotonic() - start
     texts = notebook.locator(".jp-OutputArea-output").all_inner_texts()
     ticks = sum(t.count("✓") for t in texts)
