@@ -218,7 +218,6 @@ def resource_path(api_version: str, kind: str, namespace: str, name: str) -> str
     return f"{prefix}/namespaces/{namespace}/{plural}/{name}"
 
 
-
 # -- watching ----------------------------------------------------------------------------
 
 def watch_until(list_call, predicate, *args, timeout: float = 60, what: str = "the change",
@@ -433,7 +432,6 @@ def wait_for_rollout(apps, namespace: str, name: str, timeout: float = 120, quie
     return watch_until(apps.list_namespaced_deployment, predicate, namespace, timeout=timeout,
                        what=f"deployment {name} to roll out (last: {last[0]})",
                        field_selector=f"metadata.name={name}")
-
 
 
 # -- images on nodes ---------------------------------------------------------------------
@@ -691,7 +689,6 @@ def endpoint_rows(slices) -> list[dict]:
                          "serving": bool(cond and cond.serving), "terminating": bool(cond and cond.terminating),
                          "node": e.node_name or ""})
     return sorted(rows, key=lambda r: r["pod"])
-
 
 
 def ready_endpoint_pods(slices) -> set[str]:
