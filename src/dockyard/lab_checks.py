@@ -6,30 +6,34 @@ Chain them with `and`: the first thing missing is what the learner is told.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .kube import pod_status
+from . import kube
+from .errors import DockyardError
 from .labkit import Verdict, missing, passed
 from .versions import LAB_LABEL_KEY
+from .waits import wait_until
 
 # --- Docker ---------------------------------------------------------------------------------
 
 
-def _container(client, name: str):
+def _container(client, name: str, hint: str = ""):
+    """(the container, None), or (None, a Verdict saying there is no such container yet).
+
+    Test the second with `is not None`: a Verdict of something missing is falsy."""
     import docker
     try:
-        return client.containers.get(name)
+        return client.containers.get(name), None
     except docker.errors.NotFound:
-        return None
+        return None, missing(f"no container named `{name}` yet" + (f" (hint: {hint})" if hint else ""))
 
 
 def container_running(client, name: str, image: str | None = None, hint: str = "") -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet" + (f" (hint: {hint})" if hint else ""))
+    container, absent = _container(client, name, hint)
+    if absent is not None:
+        return absent
     if image and image not in container.image.tags:
         return missing(f"container `{name}` runs {container.image.tags or container.image.short_id}, "
                        f"not {image}: remove it (`.remove(force=True)`) and run it again from {image}")
@@ -40,9 +44,9 @@ def container_running(client, name: str, image: str | None = None, hint: str = "
 
 
 def container_exited(client, name: str, exit_code: int = 0, hint: str = "") -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet" + (f" (hint: {hint})" if hint else ""))
+    container, absent = _container(client, name, hint)
+    if absent is not None:
+        return absent
     if container.status == "running":
         return missing(f"container `{name}` is still running: give it a command that ends")
     code = container.attrs["State"]["ExitCode"]
@@ -52,9 +56,9 @@ def container_exited(client, name: str, exit_code: int = 0, hint: str = "") -> V
 
 
 def container_logs_contain(client, name: str, text: str) -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet")
+    container, absent = _container(client, name)
+    if absent is not None:
+        return absent
     logs = container.logs().decode(errors="replace")
     if text not in logs:
         shown = logs.strip()[-80:] or "nothing"
@@ -71,16 +75,16 @@ def has_lab_label(obj_labels: dict | None, what: str, lab: str) -> Verdict:
 
 
 def container_labelled(client, name: str, lab: str) -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet")
+    container, absent = _container(client, name)
+    if absent is not None:
+        return absent
     return has_lab_label(container.labels, f"container `{name}`", lab)
 
 
 def publishes(client, name: str, container_port: str, host: str, host_port: int) -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet")
+    container, absent = _container(client, name)
+    if absent is not None:
+        return absent
     bindings = (container.attrs["NetworkSettings"].get("Ports") or {}).get(container_port) or []
     if not any(b.get("HostIp") == host and b.get("HostPort") == str(host_port) for b in bindings):
         shown = [f"{b.get('HostIp')}:{b.get('HostPort')}" for b in bindings] or "nothing"
@@ -101,17 +105,12 @@ def http_get(url: str, timeout: float = 3) -> tuple[int, bytes] | None:
         return None
 
 
-def answers(url: str, contains: str = "", tries: int = 10) -> Verdict:
-    """The URL answers 200 (and its body holds `contains`); a just-started server gets a few seconds."""
-    reply = None
-    for attempt in range(tries):
-        reply = http_get(url)
-        if reply and reply[0] == 200:
-            break
-        time.sleep(0.5)
-    if reply is None:
+def answers(url: str, contains: str = "", wait: float = 5) -> Verdict:
+    """The URL answers 200 (and its body holds `contains`); a just-started server gets `wait` seconds."""
+    try:
+        status, body = wait_until(lambda: http_get(url), timeout=wait, interval=0.5, what=f"an answer from {url}")
+    except DockyardError:
         return missing(f"nothing answers on {url}")
-    status, body = reply
     if status != 200:
         return missing(f"{url} answered HTTP {status}, not 200")
     if contains and contains.encode() not in body:
@@ -130,9 +129,9 @@ def file_contains(path: str | Path, *needles: str) -> Verdict:
     if not path.exists():
         return missing(f"no file {path} yet")
     text = path.read_text(errors="replace")
-    absent = [n for n in needles if n not in text]
-    if absent:
-        return missing(f"{path.name} does not contain {', '.join(repr(n) for n in absent)} yet")
+    lacking = [n for n in needles if n not in text]
+    if lacking:
+        return missing(f"{path.name} does not contain {', '.join(repr(n) for n in lacking)} yet")
     return passed()
 
 
@@ -160,9 +159,9 @@ def registry_lists(registry: str, repository: str, tag: str) -> Verdict:
 
 
 def container_from(client, name: str, image_ref: str) -> Verdict:
-    container = _container(client, name)
-    if container is None:
-        return missing(f"no container named `{name}` yet")
+    container, absent = _container(client, name)
+    if absent is not None:
+        return absent
     configured = container.attrs["Config"]["Image"]
     if configured != image_ref:
         return missing(f"container `{name}` was made from {configured}, not {image_ref}")
@@ -184,16 +183,18 @@ def _read(call, *args):
 
 def pod_phase(core, namespace: str, name: str, phase: str = "Running", wait: float = 30) -> Verdict:
     """The pod reaches `phase` (a fresh pod gets `wait` seconds). Missing, or stuck: say which."""
-    deadline = time.monotonic() + wait
-    while True:
-        pod = _read(core.read_namespaced_pod, name, namespace)
-        if pod is None:
-            return missing(f"no pod named `{name}` in namespace {namespace} yet")
-        if pod.status.phase == phase:
+    pod = _read(core.read_namespaced_pod, name, namespace)
+    if pod is None:
+        return missing(f"no pod named `{name}` in namespace {namespace} yet")
+    if pod.status.phase == phase:
+        return passed()
+    if pod.status.phase not in ("Succeeded", "Failed") and wait > 0:   # a finished pod will not change
+        try:
+            kube.wait_for_pod(core, namespace, name, until=phase, timeout=wait, quiet=True)
             return passed()
-        if pod.status.phase in ("Succeeded", "Failed") or time.monotonic() > deadline:
-            return missing(f"pod `{name}` is {pod_status(pod)}, not {phase}")
-        time.sleep(1)
+        except DockyardError:
+            pod = core.read_namespaced_pod(name, namespace)
+    return missing(f"pod `{name}` is {kube.pod_status(pod)}, not {phase}")
 
 
 def pod_labels(core, namespace: str, name: str, wanted: dict) -> Verdict:
@@ -215,26 +216,24 @@ def pod_logs_contain(core, namespace: str, name: str, text: str) -> Verdict:
     try:
         logs = core.read_namespaced_pod_log(name, namespace)
     except ApiException:
-        return missing(f"pod `{name}` has no log yet ({pod_status(pod)})")
+        return missing(f"pod `{name}` has no log yet ({kube.pod_status(pod)})")
     if text not in logs:
         return missing(f"the log of pod `{name}` does not contain {text!r} (it printed: {logs.strip()[-80:]!r})")
     return passed()
 
 
 def deployment_ready(apps, namespace: str, name: str, replicas: int, wait: float = 60) -> Verdict:
-    deadline = time.monotonic() + wait
-    while True:
-        dep = _read(apps.read_namespaced_deployment, name, namespace)
-        if dep is None:
-            return missing(f"no deployment named `{name}` in namespace {namespace} yet")
-        if dep.spec.replicas != replicas:
-            return missing(f"deployment `{name}` asks for {dep.spec.replicas} replicas, not {replicas}")
-        ready = dep.status.ready_replicas or 0
-        if ready == replicas:
-            return passed()
-        if time.monotonic() > deadline:
-            return missing(f"deployment `{name}` has {ready} of {replicas} replicas ready")
-        time.sleep(1)
+    dep = _read(apps.read_namespaced_deployment, name, namespace)
+    if dep is None:
+        return missing(f"no deployment named `{name}` in namespace {namespace} yet")
+    if dep.spec.replicas != replicas:
+        return missing(f"deployment `{name}` asks for {dep.spec.replicas} replicas, not {replicas}")
+    try:
+        kube.wait_for_rollout(apps, namespace, name, timeout=wait, quiet=True)
+        return passed()
+    except DockyardError:
+        ready = apps.read_namespaced_deployment(name, namespace).status.ready_replicas or 0
+        return missing(f"deployment `{name}` has {ready} of {replicas} replicas ready")
 
 
 def service_selects(core, namespace: str, name: str, selector: dict, port: int) -> Verdict:
@@ -249,22 +248,18 @@ def service_selects(core, namespace: str, name: str, selector: dict, port: int) 
     return passed()
 
 
-def ready_endpoint_pods(discovery, namespace: str, service: str) -> set[str]:
-    """Names of the pods behind a service's ready endpoints, now."""
-    from .kube import ready_endpoint_pods as ready_in
-    return ready_in(discovery.list_namespaced_endpoint_slice(
-        namespace, label_selector=f"kubernetes.io/service-name={service}").items)
+def _slices(discovery, namespace: str, service: str):
+    return discovery.list_namespaced_endpoint_slice(
+        namespace, label_selector=f"kubernetes.io/service-name={service}").items
 
 
 def service_endpoints(discovery, namespace: str, service: str, count: int, wait: float = 30) -> Verdict:
     """The service has exactly `count` ready pods behind it (EndpointSlices catch up in a moment)."""
-    from .errors import DockyardError
-    from .kube import wait_ready_endpoints
     try:
-        wait_ready_endpoints(discovery, namespace, service, count, timeout=wait, quiet=True)
+        kube.wait_ready_endpoints(discovery, namespace, service, count, timeout=wait, quiet=True)
         return passed()
     except DockyardError:   # the watch ran out of time: say what there is instead
-        found = len(ready_endpoint_pods(discovery, namespace, service))
+        found = len(kube.ready_endpoint_pods(_slices(discovery, namespace, service)))
         return missing(f"service `{service}` has {found} ready pod(s) behind it, not {count}")
 
 
@@ -274,9 +269,11 @@ def pod_out_of_service(core, discovery, namespace: str, service: str, selector: 
     if len(pods) != 1:
         return missing(f"{len(pods)} pods match {selector}, not 1: relabel one of the service's pods")
     name = pods[0].metadata.name
-    deadline = time.monotonic() + wait
-    while name in ready_endpoint_pods(discovery, namespace, service):
-        if time.monotonic() > deadline:
-            return missing(f"pod `{name}` is still behind service `{service}`")
-        time.sleep(1)
-    return passed()
+    try:
+        kube.watch_until(discovery.list_namespaced_endpoint_slice,
+                         lambda slices: name not in kube.ready_endpoint_pods(slices.values()),
+                         namespace, timeout=wait, what=f"{name} to leave service {service}",
+                         label_selector=f"kubernetes.io/service-name={service}")
+        return passed()
+    except DockyardError:
+        return missing(f"pod `{name}` is still behind service `{service}`")

@@ -113,4 +113,4 @@ def test_nothing_answers_on_a_closed_port():
     url = f"http://127.0.0.1:{free_port()}/"
     assert check.http_get(url, timeout=1) is None
     assert check.nothing_answers(url)
-    assert check.answers(url, tries=1).message == f"nothing answers on {url}"
+    assert check.answers(url, wait=0).message == f"nothing answers on {url}"
