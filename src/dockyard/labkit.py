@@ -43,14 +43,12 @@ def lab_labels(name: str, workshop: str = versions.DEFAULT_WORKSHOP) -> dict:
 class Lab:
     """One lab notebook: its exercises in order, and what each check last found."""
 
-    def __init__(self, name: str, exercises: dict[str, str], solutions: bool = False,
-                 workshop: str = versions.DEFAULT_WORKSHOP):
+    def __init__(self, name: str, exercises: dict[str, str], workshop: str = versions.DEFAULT_WORKSHOP):
         self.name = name
         self.exercises = dict(exercises)          # key -> title, in the order of the notebook
-        self.solutions = solutions
         self.labels = lab_labels(name, workshop)
         self.results: dict[str, Verdict] = {}
-        _register_solution_magic(self)
+        _register_solution_magic()
 
     def check(self, exercise: str, done: str, verdict: Verdict) -> None:
         """Record and print one check: `✓ done`, or `✗ not yet: <what is missing>`.
@@ -88,7 +86,7 @@ class Lab:
         rows = self.rows()
         text = "\n".join([f"{self.name}: {done} of {total} exercises done"] +
                          [f"  {'✓' if r['ok'] else '✗'} {r['title']}: {r['message']}" for r in rows])
-        data = {"lab": self.name, "solutions": self.solutions, "done": done, "total": total, "results": rows}
+        data = {"lab": self.name, "done": done, "total": total, "results": rows}
         from .display import in_notebook
         if not in_notebook():
             print(text)
@@ -129,8 +127,8 @@ def results_from_notebook(nb) -> dict | None:
     return None
 
 
-def _register_solution_magic(lab: Lab) -> None:
-    """`%%solution` runs its cell only when the lab's `solutions` switch is on."""
+def _register_solution_magic() -> None:
+    """`%%solution` runs its cell only when the notebook's `solutions` variable is True."""
     try:
         from IPython import get_ipython
     except ImportError:
@@ -140,8 +138,8 @@ def _register_solution_magic(lab: Lab) -> None:
         return
 
     def solution(line, cell):
-        # The notebook's own `solutions` variable wins: set it to True anywhere and it takes effect.
-        if not shell.user_ns.get("solutions", lab.solutions):
+        # Read at each run, so setting `solutions = True` anywhere takes effect at once.
+        if not shell.user_ns.get("solutions", False):
             print("(solution not run: write your own code in the cell above, "
                   "or set solutions = True to see it work)")
             return
