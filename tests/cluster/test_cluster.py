@@ -9,6 +9,7 @@ import time
 import urllib.request
 import uuid
 
+import docker
 import pytest
 
 from dockyard import kube, versions
@@ -100,12 +101,6 @@ def test_node_runs_our_node_image(context):
     assert out == node_image.node_image_ref()
 
 
-def _node_names():
-    out = subprocess.run(["docker", "ps", "--format", "{{.Names}}", "--filter", f"label={kind.KIND_LABEL}={versions.CLUSTER_NAME}"],
-                         capture_output=True, text=True, check=True).stdout
-    return sorted(out.split())
-
-
 def foreign_images(images, ours):
     """Images of one node's `crictl images -o json` that the kit did not put there.
 
@@ -125,7 +120,7 @@ def foreign_images(images, ours):
 def test_no_image_was_pulled_from_any_registry(api):
     # Events last an hour: they show a recent pull only. What each node holds shows any pull.
     ours = {kube.full_image_ref(r) for r in [c.ref for c in node_image.COMPONENTS] + sorted(catalog_refs())}
-    nodes = _node_names()
+    nodes = sorted(c.name for c in kind.state(docker.from_env()).nodes)   # the node containers
     assert len(nodes) == 3, nodes
     found = {}
     for node in nodes:
