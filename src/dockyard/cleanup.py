@@ -1,9 +1,13 @@
-"""Everything the kit creates carries one label; `dockyard clean` removes exactly that.
+"""`dockyard clean` and `lab reset`: remove exactly what the kit and its notebooks made.
 
-The kit's prepared state is kept unless `everything` is asked for: catalog images, the
-cluster's component and node images, and the kind node containers. Images built FROM our
-base inherit its label, so "kit or not" is decided by tag, not by label. Leftovers of an interrupted build are untagged images that
-inherited the label from our base image, so they are found the same way.
+Docker copies an image's labels onto every container run from it and every image built FROM it,
+so a label alone cannot tell the kit's objects from a learner's. The rule: an object is ours when
+it carries our label *and did not inherit it*, that is, its source (a container's image, an
+image's parent) does not carry the same value. Volumes, networks and namespaces inherit nothing.
+A container run from an image that we made ourselves goes with that image.
+
+The prepared state is kept unless `everything` is asked for: catalog images and the cluster's
+images are kept by reference, and the kind nodes belong to `cluster down`.
 """
 from __future__ import annotations
 
@@ -20,16 +24,31 @@ class Found:
     ident: str
 
 
+def own_label(labels: dict | None, source_labels: dict | None, key: str) -> bool:
+    """Does an object carry `key` set on itself, not copied from its source?"""
+    value = (labels or {}).get(key)
+    return value is not None and (source_labels or {}).get(key) != value
+
+
+def labels_of(client, image_id: str | None) -> dict:
+    """An image's labels; {} when there is no such image (a base that is gone, no parent)."""
+    import docker
+    if not image_id:
+        return {}
+    try:
+        return client.api.inspect_image(image_id)["Config"].get("Labels") or {}
+    except docker.errors.NotFound:
+        return {}
+
+
 def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], everything: bool) -> list[Found]:
-    """From labelled (id, tags) pairs, the ones to remove: all but catalog images unless `everything`."""
+    """From our (id, tags) pairs, the ones to remove: all but the prepared state unless `everything`."""
     out = []
     for ident, tags in images:
         if not everything and any(short_ref(tag) in keep_refs for tag in tags):
             continue
         out.append(Found("image", ", ".join(tags) or f"<untagged {ident[7:19]}>", ident))
     return out
-
-
 
 
 def kit_refs() -> set[str]:
@@ -49,22 +68,76 @@ def short_ref(ref: str) -> str:
 
 
 def is_kit_container(container_labels: dict) -> bool:
-    """kind's nodes inherit our label from the node image; they belong to `cluster down`."""
+    """kind's nodes belong to `cluster down` (which `clean --all` runs first)."""
     return versions.KIND_CLUSTER_LABEL in container_labels
 
 
+def is_label_step(attrs: dict) -> bool:
+    """A build step that only set labels (a build's `labels=` adds one per label, at the end)."""
+    cmd = " ".join((attrs.get("ContainerConfig") or {}).get("Cmd") or [])
+    return "#(nop)" in cmd and cmd.split("#(nop)", 1)[1].strip().startswith("LABEL ")
+
+
+def source_labels(client, attrs: dict) -> dict:
+    """The labels of the image this one was built FROM (as far as the engine records parents):
+    up the parent chain, past the steps that only set labels."""
+    import docker
+    while is_label_step(attrs) and attrs.get("Parent"):
+        try:
+            attrs = client.api.inspect_image(attrs["Parent"])
+        except docker.errors.NotFound:
+            return {}
+    return labels_of(client, attrs.get("Parent"))
+
+
+def our_images(client, key: str, flt: dict) -> list:
+    """Images that carry our label set by their own build (`labels=`), not copied from a FROM."""
+    return [i for i in client.images.list(filters=flt) if own_label(i.labels, source_labels(client, i.attrs), key)]
+
+
+def our_containers(client, key: str, flt: dict, our_image_ids: set[str]) -> list:
+    """Containers labelled at creation, or run from an image we made (which goes too)."""
+    out = []
+    for c in client.containers.list(all=True, filters=flt):
+        if is_kit_container(c.labels):
+            continue
+        image_id = c.attrs.get("ImageID") or c.attrs.get("Image", "")
+        if image_id in our_image_ids or own_label(c.labels, labels_of(client, image_id), key):
+            out.append(c)
+    return out
+
+
 def find(client, workshop: str | None = None, everything: bool = False, lab: str | None = None) -> list[Found]:
+    key = versions.LAB_LABEL_KEY if lab else versions.LABEL_KEY
     flt = {"label": f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)}
-    found = [Found("container", c.name, c.id) for c in client.containers.list(all=True, filters=flt)
-             if everything or not is_kit_container(c.labels)]
-    found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
-    found += [Found("volume", v.name, v.id) for v in client.volumes.list(filters=flt)]
-    labelled = [(i.id, i.tags) for i in client.images.list(filters=flt)]
     # The image a running cluster was made from stays too, even when the recipe moved on.
     kind_nodes = client.containers.list(all=True, filters={"label": versions.KIND_CLUSTER_LABEL})
-    node_images = {short_ref(tag) for node in kind_nodes for tag in node.image.tags}
-    found += images_to_remove(labelled, kit_refs() | node_images, everything)
+    keep = kit_refs() | {short_ref(tag) for node in kind_nodes for tag in node.image.tags}
+    labelled = [(i.id, i.tags) for i in our_images(client, key, flt)]
+    made = images_to_remove(labelled, keep, everything=False)   # by notebooks, not prepared
+    found = [Found("container", c.name, c.id)
+             for c in our_containers(client, key, flt, {f.ident for f in made})]
+    found += [Found("network", n.name, n.id) for n in client.networks.list(filters=flt)]
+    found += [Found("volume", v.name, v.id) for v in client.volumes.list(filters=flt)]
+    found += images_to_remove(labelled, keep, everything) if everything else made
+    if everything and not lab:
+        found += prepared_images(client, {f.ident for f in found})
     return found
+
+
+def prepared_images(client, already: set[str]) -> list[Found]:
+    """The catalog's and the cluster's images, by reference (`clean --all`)."""
+    import docker
+    out = []
+    for ref in sorted(kit_refs()):
+        try:
+            img = client.images.get(ref)
+        except docker.errors.ImageNotFound:
+            continue
+        if img.id not in already:
+            already.add(img.id)
+            out.append(Found("image", ref, ref))
+    return out
 
 
 def remove(client, found: list[Found], log=print) -> list[Found]:
@@ -98,6 +171,14 @@ def remove(client, found: list[Found], log=print) -> list[Found]:
             except docker.errors.APIError:
                 left.append(item)
         images = left
+    for item in images:  # an image another one was built FROM: untag it, its layers stay for the child
+        try:
+            for tag in client.images.get(item.ident).tags:
+                client.images.remove(tag)
+            removed.append(item)
+            log(f"untagged image {item.name} (an image built FROM it keeps its layers)")
+        except docker.errors.APIError:
+            pass
     return removed
 
 

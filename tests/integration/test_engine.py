@@ -10,7 +10,7 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.cleanup import find, remove
+from dockyard.images.build import prune_build_leftovers
 from dockyard.images import image
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
@@ -50,28 +50,32 @@ def test_down_engine_gets_one_clear_line():
 def test_ctrl_c_during_a_build_leaves_nothing_clean_misses(client):
     workshop = f"ctrlc{os.getpid()}"
     before = {i.id for i in client.images.list(all=True)}
+    started = time.time() - 1
     code = (
         "import docker\n"
         "from dockyard.images.build import stream_build\n"
         "from dockyard.display import Progress\n"
         "from pathlib import Path\n"
         f"stream_build(docker.from_env(), Path({str(HERE / 'slow-build')!r}), 'dockyard-test/slow:1',\n"
-        f"  {{'BASE_IMAGE': {image('base').ref!r}}}, {{'{versions.LABEL_KEY}': {workshop!r}}}, Progress())\n")
-    proc = subprocess.Popen([sys.executable, "-u", "-c", code], stdout=subprocess.PIPE, text=True)
+        f"  {{'BASE_IMAGE': {image('base').ref!r}, 'RUN_ID': {workshop!r}}}, {{'{versions.LABEL_KEY}': {workshop!r}}}, Progress())\n")
+    proc = subprocess.Popen([sys.executable, "-u", "-c", code], stdout=subprocess.DEVNULL)
+
+    def sleeping():  # the build's container for the `RUN sleep 30` step
+        return [c for c in client.containers.list(all=True)
+                if "sleep 30" in " ".join(c.attrs["Config"]["Cmd"] or [])]
+
     deadline = time.time() + 120
-    for line in proc.stdout:
-        if "sleep 30" in line or time.time() > deadline:
-            break
+    while not sleeping() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.5)
+    assert sleeping(), "the build reached its slow step"
     time.sleep(2)  # inside the sleeping RUN step
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
     time.sleep(3)  # the daemon notices the closed connection and stops the step
 
-    sleeping = [c for c in client.containers.list(all=True)
-                if "sleep 30" in " ".join(c.attrs["Config"]["Cmd"] or [])]
-    assert sleeping == [], "the interrupted step's container is gone"
-    left = [i for i in client.images.list() if i.id not in before]
-    found = {f.ident for f in find(client)}
-    assert all(i.id in found for i in left), "every image the build left is one `dockyard clean` finds"
-    remove(client, [f for f in find(client) if f.ident in {i.id for i in left}])
-    assert not client.images.list(name="dockyard-test/slow")
+    assert sleeping() == [], "the interrupted step's container is gone"
+    left = [i for i in client.images.list(all=True) if i.id not in before]
+    assert all(not i.tags for i in left), "only untagged build cache is left, no half-made image"
+    prune_build_leftovers(client, since=started)
+    assert not [i for i in client.images.list(all=True) if i.id not in before], \
+        "what `dockyard prepare` prunes covers what the interrupted build left"

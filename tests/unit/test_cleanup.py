@@ -34,3 +34,28 @@ def test_refs_compare_in_the_engines_short_form():
     keep = {short_ref("docker.io/kindest/local-path-helper:v1")}
     images = [("sha256:" + "d" * 64, ["kindest/local-path-helper:v1"])]
     assert images_to_remove(images, keep, everything=False) == []
+
+
+def test_a_label_is_ours_only_when_not_copied_from_the_source():
+    from dockyard.cleanup import own_label
+    key = versions.LABEL_KEY
+    assert own_label({key: "w1"}, {}, key), "set at creation"
+    assert own_label({key: "w1"}, {key: "dockyard"}, key), "another value than the image's"
+    assert not own_label({key: "w1"}, {key: "w1"}, key), "copied from the image"
+    assert not own_label({}, {key: "w1"}, key)
+
+
+def test_label_only_build_steps_are_recognised():
+    from dockyard.cleanup import is_label_step
+    assert is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "#(nop) ", "LABEL dockyard.lab=x"]}})
+    assert is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "#(nop)  LABEL a=b"]}})
+    assert not is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "echo LABEL"]}})
+    assert not is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "#(nop)  CMD [\"sh\"]"]}})
+    assert not is_label_step({})
+
+
+def test_engine_times_read_with_nanoseconds():
+    from dockyard.images.build import created_at
+    assert created_at("2026-12-01T23:21:05.123456789Z") == 1796167265.123456
+    assert created_at("2026-12-01T23:21:05Z") == 1796167265.0
+    assert created_at("") == 0.0

@@ -17,8 +17,10 @@ DOCKER_DIR = REPO / "docker"
 RECIPE_LABEL = "dockyard.recipe"
 
 
-def kit_labels(workshop: str = versions.DEFAULT_WORKSHOP) -> dict:
-    return {versions.LABEL_KEY: workshop}
+def kit_labels(recipe: str) -> dict:
+    """The labels of the kit's prepared images: only the recipe. The workshop label stays off
+    images, since Docker copies image labels onto every container and image made from them."""
+    return {RECIPE_LABEL: recipe}
 
 
 def context_digest(folder: Path) -> str:
@@ -50,7 +52,7 @@ def build_labels(client, entry: Image) -> dict:
     """The labels `dockyard images` gives `entry`. A notebook that builds it with these (and the
     same BASE_IMAGE) gets the very same image: the build cache answers every step."""
     base_id = existing(client, image(entry.base).ref).id if entry.base else ""
-    return kit_labels() | {RECIPE_LABEL: recipe_hash(entry, base_id)}
+    return kit_labels(recipe_hash(entry, base_id))
 
 
 def require_image(client, key: str) -> Image:
@@ -117,7 +119,7 @@ def ensure_image(client, entry: Image, progress: Progress, force: bool = False, 
         return "kept"
     if allow_upstream and try_upstream(client, entry, progress):
         return "pulled"
-    labels = kit_labels() | {RECIPE_LABEL: recipe}
+    labels = kit_labels(recipe)
     with timed("images", entry.ref) as result:
         if entry.how == "mmdebstrap":
             debian_base.import_base(client, entry.ref, versions.DEBIAN_SUITE, entry.packages, labels,
@@ -146,10 +148,29 @@ def ensure_images(client, keys: list[str] | None = None, force: bool = False) ->
     return results
 
 
-def prune_build_leftovers(client) -> int:
-    """Remove untagged images that carry our label: build stages and images a rebuild replaced.
+def created_at(stamp: str) -> float:
+    """Epoch seconds of the engine's RFC 3339 time (nanoseconds cut to what Python reads)."""
+    from datetime import datetime
+    if not stamp:
+        return 0.0
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}+00:00").timestamp()
 
-    They inherited the label from our base, so they are ours. Returns the bytes reclaimed.
-    """
-    result = client.images.prune(filters={"dangling": True, "label": versions.LABEL_KEY})
-    return result.get("SpaceReclaimed") or 0
+
+def prune_build_leftovers(client, since: float) -> int:
+    """Remove the untagged images our builds left: stages made since `since` (epoch seconds), and
+    catalog images a rebuild replaced. An untagged image of the learner's made FROM a catalog image
+    also inherits the recipe label, so the label alone does not decide. Returns the bytes freed."""
+    import docker
+    from ..cleanup import own_label, labels_of
+    freed = 0
+    for img in client.images.list(filters={"dangling": True, "label": RECIPE_LABEL}):
+        parent = labels_of(client, img.attrs.get("ParentId") or img.attrs.get("Parent"))
+        replaced = own_label(img.labels, parent, RECIPE_LABEL)
+        if replaced or created_at(img.attrs.get("Created", "")) >= since:
+            try:
+                client.images.remove(img.id)
+                freed += img.attrs.get("Size", 0)
+            except docker.errors.APIError:  # still a parent of another image: not a leftover
+                pass
+    return freed
