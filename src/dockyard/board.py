@@ -180,4 +180,5 @@ def _factory_like(client):
     socket_path = getattr(adapter, "socket_path", None)
     if socket_path:   # a Unix socket (the usual case): same path, same API version
         return lambda: docker.DockerClient(base_url=f"unix://{socket_path}", version=api.api_version)
-    return docker.from_env   # TCP (with or without TLS): the environment says how
+    from .engine.probe import open_client
+    return open_client   # TCP, npipe or ssh: the same endpoint and TLS as the docker CLI

@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import versions
 from .paths import cache_dir, tool
@@ -31,8 +33,14 @@ def check_engine() -> list[Check]:
     status = engine_status()
     if not status.reachable:
         return [Check("engine", False, status.problem, status.fix)]
-    return [Check("engine", True, f"reachable at {status.where}"),
+    return [Check("engine", True, f"reachable at {status.where}{_chosen_by(status.endpoint)}"),
             Check("engine version", True, f"Docker {status.version}, API {status.api_version}")]
+
+
+def _chosen_by(endpoint) -> str:
+    """What picked a non-default engine (DOCKER_HOST, a docker context), shown after its address."""
+    from .engine.context import PLATFORM_DEFAULT
+    return "" if endpoint is None or endpoint.source == PLATFORM_DEFAULT else f" ({endpoint.source})"
 
 
 def _tool_version(name: str, args: list[str]) -> str | None:
@@ -73,26 +81,87 @@ def free_disk_gb(path: str) -> float:
 
 
 def available_memory_gb(meminfo: str | None = None) -> float:
+    """MemAvailable of this Linux host; 0.0 when unknown (not Linux, no /proc, an old kernel)."""
     if meminfo is None:
-        with open("/proc/meminfo") as f:
-            meminfo = f.read()
+        if sys.platform != "linux":
+            return 0.0
+        try:
+            meminfo = Path("/proc/meminfo").read_text()
+        except OSError:
+            return 0.0
     for line in meminfo.splitlines():
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) / 2**20
     return 0.0
 
 
-def check_resources() -> list[Check]:
-    docker_root = "/var/lib/docker" if os.path.exists("/var/lib/docker") else "/"
-    checks = []
-    for label, path in (("disk (docker)", docker_root), ("disk (cache)", str(cache_dir()))):
-        free = free_disk_gb(path)
-        checks.append(Check(label, free >= MIN_FREE_DISK_GB, f"{free:.0f} GB free at {path}",
-                            f"free at least {MIN_FREE_DISK_GB} GB (`dockyard clean --all` removes our images)"))
+def _disk_check(label: str, path: str) -> Check:
+    free = free_disk_gb(path)
+    return Check(label, free >= MIN_FREE_DISK_GB, f"{free:.0f} GB free at {path}",
+                 f"free at least {MIN_FREE_DISK_GB} GB (`dockyard clean --all` removes our images)")
+
+
+def host_resource_checks(docker_root: str) -> list[Check]:
+    """An engine on this Linux host: its disk and this machine's free memory."""
     mem = available_memory_gb()
-    checks.append(Check("memory", mem >= MIN_FREE_MEMORY_GB, f"{mem:.1f} GB available",
-                        f"close programs: the cluster and Spark need {MIN_FREE_MEMORY_GB} GB"))
-    return checks
+    return [_disk_check("disk (docker)", docker_root), _disk_check("disk (cache)", str(cache_dir())),
+            Check("memory", mem >= MIN_FREE_MEMORY_GB, f"{mem:.1f} GB available",
+                  f"close programs: the cluster and Spark need {MIN_FREE_MEMORY_GB} GB")]
+
+
+def engine_resource_checks(facts, usage) -> list[Check]:
+    """An engine in a VM (Docker Desktop) or elsewhere: only its own numbers tell. Pure.
+
+    `facts` is an EngineFacts and `usage` a DiskUsage, or None when the engine did not say.
+    Returns the disk check and the memory check.
+    """
+    unknown = "unknown: the engine does not answer"
+    if facts is None:
+        return [Check("disk (engine)", False, unknown, required=False),
+                Check("memory", False, unknown, required=False)]
+    where = "the engine's VM" if facts.is_desktop else f"the engine ({facts.name})"
+    if usage is None:
+        disk = Check("disk (engine)", False, unknown, required=False)
+    else:   # the engine says what it uses, not what is free: a finding, never a failure
+        disk = Check("disk (engine)", True, f"{usage.total / 2**30:.1f} GB in use in {where} "
+                     "(images, containers, volumes, build cache)", required=False)
+    mem = facts.mem_total_gb
+    fix = ("give Docker Desktop more memory (Settings → Resources)" if facts.is_desktop
+           else f"the cluster and Spark need {MIN_FREE_MEMORY_GB} GB on the engine's machine")
+    return [disk, Check("memory", mem >= MIN_FREE_MEMORY_GB, f"{where} has {mem:.1f} GB", fix)]
+
+
+def _docker_root(facts) -> str:
+    """Where images live on this host: the engine's own DockerRootDir (rootless: under ~)."""
+    for path in ([facts.root_dir] if facts and facts.root_dir else []) + ["/var/lib/docker"]:
+        if os.path.exists(path):
+            return path
+    return "/"
+
+
+def _engine_usage(client):
+    from .engine.resources import disk_usage
+    try:
+        return disk_usage(client.df())
+    except Exception:  # a slow or old engine: the disk line says "unknown" instead
+        return None
+
+
+def check_resources() -> list[Check]:
+    from .engine.probe import engine_status, open_client
+    from .engine.resources import engine_facts, host_readings_apply
+    status = engine_status()
+    client = open_client(status.endpoint, timeout=60) if status.reachable else None
+    try:
+        facts = engine_facts(client.info()) if client else None
+        socket_path = status.endpoint.socket_path if status.endpoint else None
+        if host_readings_apply(sys.platform, socket_path, facts):
+            return host_resource_checks(_docker_root(facts))
+        disk, memory = engine_resource_checks(facts, _engine_usage(client) if client else None)
+    finally:
+        if client:
+            client.close()
+    return [disk, _disk_check("disk (cache)", str(cache_dir())), memory]
 
 
 def _cluster_checks() -> list[Check]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +62,19 @@ def check_memory(engine_mem_total: int, workers: int, meminfo: str | None = None
     return MemoryCheck(sum(plan.values()), available, plan)
 
 
+def _host_meminfo(info: dict) -> str | None:
+    """This machine's /proc/meminfo, only when it describes the engine's machine (not a VM's)."""
+    from .engine.context import resolve
+    from .engine.resources import engine_facts, host_readings_apply
+    meminfo = Path("/proc/meminfo")
+    local = host_readings_apply(sys.platform, resolve().socket_path, engine_facts(info))
+    return meminfo.read_text() if local and meminfo.exists() else None
+
+
 def require_memory(client, workers: int) -> MemoryCheck:
     """Stop early, with the numbers, when the machine cannot hold the cluster."""
-    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else None
-    check = check_memory(client.info().get("MemTotal", 0), workers, meminfo)
+    info = client.info()
+    check = check_memory(info.get("MemTotal", 0), workers, _host_meminfo(info))
     if not check.ok:
         raise DockyardError(
             f"Spark with {workers} workers needs about {check.needed_mb} MB, "

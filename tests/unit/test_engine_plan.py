@@ -75,3 +75,42 @@ def test_wrapper_only_drops_capabilities(tmp_path):
     process = {"capabilities": {"bounding": ["CAP_SYS_RESOURCE", "CAP_CHOWN", "CAP_NET_ADMIN"]}}
     namespace["filter_process"](process, (1 << 41) - 1 & ~(1 << 24))
     assert process["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_NET_ADMIN"]
+
+
+def test_stopped_systemd_service_is_started_through_systemctl():
+    facts = BARE | {"has_dockerd": True, "systemd": True, "systemd_unit": True}
+    assert plan(**facts) == ["systemd-start"]
+    assert plan(**facts | {"missing_caps": ["CAP_SYS_RESOURCE"]}) == ["capfilter", "systemd-start"]
+    assert plan(**facts | {"os_id": "fedora"}) == ["systemd-start"]   # installed is installed
+
+
+def test_stopped_systemd_service_without_root_says_the_command():
+    facts = BARE | {"has_dockerd": True, "systemd": True, "systemd_unit": True, "is_root": False}
+    [step] = plan(**facts)
+    assert step.startswith("refuse:") and "sudo systemctl start docker" in step
+
+
+def test_running_systemd_service_is_left_alone():
+    facts = BARE | {"reachable": True, "has_dockerd": True, "systemd": True, "systemd_unit": True,
+                    "missing_caps": ["CAP_SYS_RESOURCE"]}
+    assert plan(**facts) == ["nothing"]
+    assert "DOCKER_HOST" in plan(**facts | {"reachable": False, "docker_host_set": True})[0]
+
+
+def test_fresh_install_under_systemd_uses_the_packages_service():
+    # docker.io's package starts docker.service at once; a filter added afterwards needs a restart.
+    assert plan(**BARE | {"systemd": True}) == ["install", "systemd-start"]
+    assert plan(**BARE | {"systemd": True, "missing_caps": ["CAP_SYS_RESOURCE"]}) == \
+        ["install", "capfilter", "systemd-restart"]
+
+
+def test_dockerd_without_a_unit_is_still_started_by_hand():
+    assert plan(**BARE | {"has_dockerd": True, "systemd": True}) == ["start"]
+
+
+def test_unit_listed():
+    from dockyard.engine.provision import unit_listed
+    assert unit_listed("docker.service enabled enabled\n")
+    assert unit_listed("docker.service masked enabled\n")
+    assert not unit_listed("")
+    assert not unit_listed("docker.socket enabled enabled\n")

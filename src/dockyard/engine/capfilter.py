@@ -8,12 +8,22 @@ cannot grant. It is installed only when the condition is detected.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import stat
+import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
+
+from ..errors import DockyardError
 
 WRAPPER_PATH = Path("/usr/local/lib/dockyard/runc-capfilter")
 RUNTIME_NAME = "dockyard-runc"
 DAEMON_JSON = Path("/etc/docker/daemon.json")
+# Beside daemon.json: the user's original, byte for byte, or a note that there was none.
+BACKUP_SUFFIX = ".dockyard-backup"
+NO_ORIGINAL_SUFFIX = ".dockyard-no-original"
 
 # Names as runc spells them, indexed by capability number (linux/capability.h).
 CAPABILITY_NAMES = [
@@ -52,6 +62,89 @@ def merged_daemon_config(existing: dict) -> dict:
     runtimes[RUNTIME_NAME] = {"path": str(WRAPPER_PATH)}
     config["runtimes"] = runtimes
     config["default-runtime"] = RUNTIME_NAME
+    return config
+
+
+def unmerged_daemon_config(config: dict) -> dict:
+    """daemon.json without what merged_daemon_config added; everything else kept."""
+    config = dict(config)
+    runtimes = dict(config.get("runtimes", {}))
+    runtimes.pop(RUNTIME_NAME, None)
+    if runtimes:
+        config["runtimes"] = runtimes
+    else:
+        config.pop("runtimes", None)
+    if config.get("default-runtime") == RUNTIME_NAME:
+        del config["default-runtime"]
+    return config
+
+
+def carries_ours(config: dict) -> bool:
+    return config.get("default-runtime") == RUNTIME_NAME or RUNTIME_NAME in config.get("runtimes", {})
+
+
+def backup_paths(daemon_json: Path) -> tuple[Path, Path]:
+    """(copy of the original, note that there was no original)."""
+    return (daemon_json.with_name(daemon_json.name + BACKUP_SUFFIX),
+            daemon_json.with_name(daemon_json.name + NO_ORIGINAL_SUFFIX))
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int | None = None) -> None:
+    """Replace `path` in one step: readers (dockerd, a crash) see the old file or the new, never half.
+
+    The mode (and owner, when we may) of the file being replaced is kept unless `mode` is given.
+    """
+    try:
+        old = path.stat()
+    except FileNotFoundError:
+        old = None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode if mode is not None else stat.S_IMODE(old.st_mode) if old else 0o644)
+        if old is not None:
+            with contextlib.suppress(OSError):   # only root may hand a file to another owner
+                os.chown(tmp, old.st_uid, old.st_gid)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    # The rename itself must survive a power cut too.
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def json_writer(config: dict) -> Callable[[BinaryIO], None]:
+    """Stream `config` as indented JSON (the same text as json.dumps(config, indent=2))."""
+    def write(f: BinaryIO) -> None:
+        for chunk in json.JSONEncoder(indent=2).iterencode(config):
+            f.write(chunk.encode())
+        f.write(b"\n")
+    return write
+
+
+def read_daemon_config(daemon_json: Path, rerun: str = "dockyard engine up") -> dict | None:
+    """The parsed file, None when there is none; a one-line refusal when it is not a JSON object."""
+    try:
+        raw = daemon_json.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        config = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise DockyardError(f"{daemon_json} is not valid JSON ({exc}); dockyard changed nothing",
+                            f"fix or remove it, then run `{rerun}` again")
+    if not isinstance(config, dict):
+        raise DockyardError(f"{daemon_json} is not a JSON object; dockyard changed nothing",
+                            f"fix or remove it, then run `{rerun}` again")
     return config
 
 
@@ -107,20 +200,111 @@ def wrapper_source(runc_path: str = "") -> str:
     return WRAPPER_SOURCE % {"names": CAPABILITY_NAMES, "runc": runc_path}
 
 
-def install(log=print) -> bool:
-    """Write the wrapper and register it. Returns True when daemon.json changed."""
-    WRAPPER_PATH.parent.mkdir(parents=True, exist_ok=True)
-    WRAPPER_PATH.write_text(wrapper_source())
-    WRAPPER_PATH.chmod(0o755)
-    try:
-        existing = json.loads(DAEMON_JSON.read_text()) if DAEMON_JSON.exists() else {}
-    except ValueError as exc:
-        from ..errors import DockyardError
-        raise DockyardError(f"{DAEMON_JSON} is not valid JSON ({exc})", "fix or remove it, then run again")
-    wanted = merged_daemon_config(existing)
-    if wanted == existing:
+def install(log=print, daemon_json: Path = DAEMON_JSON, wrapper: Path = WRAPPER_PATH,
+            missing: list[str] | None = None) -> bool:
+    """Write the wrapper and register it as the default runtime. Returns True when daemon.json changed.
+
+    The user's daemon.json is checked before anything is written, backed up once, and
+    replaced atomically; a second call changes nothing.
+    """
+    existing = read_daemon_config(daemon_json)
+    config = existing or {}
+    missing = host_missing_capabilities() if missing is None else missing
+    current = config.get("default-runtime")
+    if current not in (None, RUNTIME_NAME):
+        # Someone chose that runtime on purpose; replacing it would silently change their engine.
+        raise DockyardError(
+            f'{daemon_json} already sets "default-runtime": {json.dumps(current)}, which dockyard will '
+            f"not replace, so privileged containers will fail here (the host cannot grant "
+            f"{', '.join(missing) or 'a capability Docker asks for'})",
+            f'to use dockyard\'s filter remove that "default-runtime" line, then run `dockyard engine up` again')
+
+    source = wrapper_source()
+    if not (wrapper.exists() and wrapper.read_text() == source):
+        wrapper.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(wrapper, lambda f: f.write(source.encode()), mode=0o755)
+
+    wanted = merged_daemon_config(config)
+    if existing is not None and wanted == existing:
         return False
-    DAEMON_JSON.parent.mkdir(parents=True, exist_ok=True)
-    DAEMON_JSON.write_text(json.dumps(wanted, indent=2) + "\n")
-    log(f"registered {RUNTIME_NAME} in {DAEMON_JSON} (drops {', '.join(host_missing_capabilities())})")
+    daemon_json.parent.mkdir(parents=True, exist_ok=True)
+    _keep_original(daemon_json, existing, log)
+    atomic_write(daemon_json, json_writer(wanted))
+    log(f"registered {RUNTIME_NAME} in {daemon_json} (drops {', '.join(missing)})")
+    return True
+
+
+def _keep_original(daemon_json: Path, existing: dict | None, log=print) -> None:
+    """Back up the user's daemon.json the first time only, so restore gives back theirs, not ours."""
+    backup, no_original = backup_paths(daemon_json)
+    if backup.exists() or no_original.exists():
+        return
+    if existing is None:
+        no_original.write_text(f"there was no {daemon_json.name} before dockyard; "
+                               "`dockyard engine down --restore` removes dockyard's\n")
+        return
+    if carries_ours(existing):
+        # Written by a kit that kept no backup: what is not ours is the user's.
+        original = unmerged_daemon_config(existing)
+        if not original:
+            no_original.write_text(f"there was no {daemon_json.name} before dockyard (or it was empty); "
+                                   "`dockyard engine down --restore` removes dockyard's\n")
+            return
+        atomic_write(backup, json_writer(original), mode=stat.S_IMODE(daemon_json.stat().st_mode))
+    else:
+        raw = daemon_json.read_bytes()
+        atomic_write(backup, lambda f: f.write(raw), mode=stat.S_IMODE(daemon_json.stat().st_mode))
+    log(f"kept the original {daemon_json.name} as {backup}")
+
+
+def restore(log=print, daemon_json: Path = DAEMON_JSON) -> bool:
+    """Give daemon.json back: the user's original, or no file if there was none.
+
+    If daemon.json was edited after the install, those edits stay and only our runtime is
+    taken out. Returns True when daemon.json changed. The wrapper goes separately
+    (remove_wrapper), once no running engine uses it.
+    """
+    backup, no_original = backup_paths(daemon_json)
+    rerun = "dockyard engine down --restore"
+    current = read_daemon_config(daemon_json, rerun)   # invalid JSON: refuse, change nothing
+    original_raw = backup.read_bytes() if backup.exists() else None
+    original = (read_daemon_config(backup, rerun) if original_raw is not None else None) or {}
+    recorded = original_raw is not None or no_original.exists()
+
+    def put_original_back() -> None:
+        mode = stat.S_IMODE(backup.stat().st_mode)
+        atomic_write(daemon_json, lambda f: f.write(original_raw), mode=mode)
+        log(f"put the original {daemon_json} back")
+
+    changed = True
+    if current is None and original_raw is not None:
+        put_original_back()            # ours was deleted since: theirs comes back
+    elif current is None or not carries_ours(current):
+        changed = False                # nothing of ours left: their file stays as it is
+    elif recorded and current == merged_daemon_config(original):
+        if original_raw is not None:
+            put_original_back()
+        else:
+            daemon_json.unlink()
+            log(f"removed {daemon_json}: there was none before dockyard")
+    else:
+        kept = unmerged_daemon_config(current)
+        if kept or original_raw is not None:
+            atomic_write(daemon_json, json_writer(kept))
+            log(f"took {RUNTIME_NAME} out of {daemon_json}; settings changed since the install are kept")
+        else:
+            daemon_json.unlink()
+            log(f"removed {daemon_json}: it held only dockyard's settings")
+    for path in (backup, no_original):
+        path.unlink(missing_ok=True)
+    return changed
+
+
+def remove_wrapper(wrapper: Path = WRAPPER_PATH) -> bool:
+    """Delete the wrapper, and its folder when nothing else is in it. True when it was there."""
+    if not wrapper.exists():
+        return False
+    wrapper.unlink()
+    with contextlib.suppress(OSError):
+        wrapper.parent.rmdir()
     return True
