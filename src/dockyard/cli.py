@@ -19,6 +19,13 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_engine(args) -> int:
+    if getattr(args, "action", "up") == "down":
+        from .engine.provision import engine_down
+        steps = engine_down(restore=args.restore)
+        print("✓ engine down" + (f" ({', '.join(steps)})" if steps else ": nothing of dockyard's to stop"))
+        return 0
+    if getattr(args, "restore", False):
+        raise DockyardError("--restore goes with `engine down`", "run `dockyard engine down --restore`")
     from .engine.provision import engine_up
     with timed("prepare", "engine up"):
         steps = engine_up()
@@ -40,7 +47,7 @@ def cmd_cluster(args) -> int:
     from .cluster import kind
     if args.action == "up":
         with timed("prepare", "cluster up"):
-            kind.cluster_up()
+            kind.cluster_up(recreate=args.recreate)
     else:
         kind.cluster_down()
     return 0
@@ -48,6 +55,8 @@ def cmd_cluster(args) -> int:
 
 def cmd_prepare(args) -> int:
     """Everything `make lab` and `make test` need, each step idempotent."""
+    import time
+    started = time.time()
     cmd_engine(args)
     args.keys, args.force = [], False
     cmd_images(args)
@@ -61,7 +70,7 @@ def cmd_prepare(args) -> int:
         from .cluster import node_image
         for old in node_image.prune_old_nodes(client, keep=node_image.node_image_ref()):
             print(f"✓ removed the older node image {old}")
-    freed = prune_build_leftovers(client)
+    freed = prune_build_leftovers(client, since=started)
     if freed:
         print(f"✓ removed build leftovers ({freed / 1e6:.0f} MB)")
     return 0
@@ -153,8 +162,11 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("doctor", help="check the engine, tools, cluster, disk and memory")
     d.add_argument("--no-cluster", action="store_true")
     d.set_defaults(func=cmd_doctor)
-    e = sub.add_parser("engine", help="make sure a Docker engine answers (installs one on bare Debian)")
-    e.add_argument("action", choices=["up"])
+    e = sub.add_parser("engine", help="make sure a Docker engine answers (up), or stop the dockerd dockyard "
+                                      "started (down)")
+    e.add_argument("action", choices=["up", "down"])
+    e.add_argument("--restore", action="store_true",
+                   help="with down: put /etc/docker/daemon.json back as it was and remove the capability filter")
     e.set_defaults(func=cmd_engine)
     i = sub.add_parser("images", help="build or pull every image in the catalog")
     i.add_argument("keys", nargs="*")
@@ -162,9 +174,12 @@ def parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_images)
     c = sub.add_parser("cluster", help=f"the kind cluster {versions.CLUSTER_NAME!r}")
     c.add_argument("action", choices=["up", "down"])
+    c.add_argument("--recreate", action="store_true",
+                   help="up: delete the cluster and make it again from the current node recipe, losing what is in it")
     c.set_defaults(func=cmd_cluster)
     pr = sub.add_parser("prepare", help="engine, images and cluster, ready for the workshop")
-    pr.add_argument("--no-cluster", action="store_true")
+    pr.add_argument("--no-cluster", action="store_true", help="the Docker topics only")
+    pr.add_argument("--recreate", action="store_true", help="recreate the cluster (see `cluster up --recreate`)")
     pr.set_defaults(func=cmd_prepare)
     cl = sub.add_parser("clean", help=f"remove everything labelled {versions.LABEL_KEY}")
     cl.add_argument("--workshop", help="only this workshop's objects")

@@ -98,7 +98,8 @@ def test_every_kube_system_pod_running(api):
 def test_node_runs_our_node_image(context):
     out = subprocess.run(["docker", "inspect", "-f", "{{.Config.Image}}", f"{versions.CLUSTER_NAME}-control-plane"],
                          capture_output=True, text=True, check=True).stdout.strip()
-    assert out == node_image.node_image_ref()
+    # `cluster up` keeps a healthy cluster of an older recipe (and says so), so any of ours will do.
+    assert out.startswith(f"{node_image.NODE_REPOSITORY}:{versions.KUBERNETES_VERSION}-"), out
 
 
 def foreign_images(images, ours):

@@ -8,15 +8,12 @@ from dockyard.cluster import gobuild, node_image
 from dockyard.errors import DockyardError
 
 
-def test_tag_encodes_version_and_recipe(tmp_path):
-    folder = tmp_path / "ctx"
-    folder.mkdir()
-    (folder / "Dockerfile").write_text("FROM scratch\n")
-    one = node_image.recipe_hash([folder], [], "K=1")
-    assert one == node_image.recipe_hash([folder], [], "K=1")      # stable
-    assert one != node_image.recipe_hash([folder], [], "K=2")      # a version change rebuilds
-    (folder / "Dockerfile").write_text("FROM scratch\nCOPY x /x\n")
-    assert one != node_image.recipe_hash([folder], [], "K=1")      # a recipe change rebuilds
+def test_tag_encodes_version_and_recipe():
+    one = node_image.recipe_hash({"version K": "1", "file a": "x"})
+    assert one == node_image.recipe_hash({"file a": "x", "version K": "1"})   # stable, order-free
+    assert one != node_image.recipe_hash({"version K": "2", "file a": "x"})   # a version change rebuilds
+    assert one != node_image.recipe_hash({"version K": "1", "file a": "y"})   # a recipe change rebuilds
+    assert one != node_image.recipe_hash({"version K": "1", "file a": "x", "file b": ""})
     tag = node_image.node_tag_for("v1.34.4", one)
     assert tag == f"dockyard/kind-node:v1.34.4-{one}"
 

@@ -22,13 +22,15 @@ KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",
 # kubeadm refuses a v0.0.0 build: stamp the version the way Kubernetes' own build does.
 VERSION_PACKAGES = ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
 BUILD_DATE = "2025-01-01T00:00:00Z"  # fixed, so identical inputs give identical binaries
+# Settings that change what the compiler produces; the node image's recipe hashes them.
+GO_SETTINGS = {"GOFLAGS": "-modcacherw", "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}
+STRIP = "-s -w"
 
 
 def go_env() -> dict:
     root = cache_dir() / "go"
     env = dict(os.environ)
-    env.update(GOMODCACHE=str(root / "mod"), GOCACHE=str(root / "build"),
-               GOFLAGS="-modcacherw", CGO_ENABLED="0", GOTOOLCHAIN="local")
+    env.update(GOMODCACHE=str(root / "mod"), GOCACHE=str(root / "build"), **GO_SETTINGS)
     return env
 
 
@@ -82,7 +84,24 @@ def version_ldflags(kube_version: str) -> str:
     values = dict(gitVersion=kube_version, gitMajor=major, gitMinor=minor,
                   gitCommit="0" * 40, gitTreeState="clean", buildDate=BUILD_DATE)
     flags = [f"-X {pkg}.{key}={val}" for pkg in VERSION_PACKAGES for key, val in values.items()]
-    return "-s -w " + " ".join(flags)
+    return f"{STRIP} " + " ".join(flags)
+
+
+# The go commands, one function each, used both to build and to describe the build in the
+# node recipe (with placeholder paths), so the two cannot drift apart.
+
+def kube_build_cmd(out_dir: str, kube_version: str = versions.KUBERNETES_VERSION) -> list[str]:
+    pkgs = [f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_COMMANDS]
+    return ["go", "build", "-mod=mod", "-trimpath", "-ldflags", version_ldflags(kube_version),
+            "-o", out_dir + "/"] + pkgs
+
+
+def install_cmd(package_at_version: str) -> list[str]:
+    return ["go", "install", "-trimpath", "-ldflags", STRIP, package_at_version]
+
+
+def wrapper_build_cmd(out_file: str, package: str) -> list[str]:
+    return ["go", "build", "-mod=mod", "-trimpath", "-ldflags", STRIP, "-o", out_file, package]
 
 
 def _run(cmd: list[str], cwd: Path, log, what: str, extra_env: dict | None = None) -> None:
@@ -108,9 +127,7 @@ def build_kubernetes(out_dir: Path, kube_version: str = versions.KUBERNETES_VERS
     mod_file = Path(go_env()["GOMODCACHE"]) / "cache/download/k8s.io/kubernetes/@v" / f"{kube_version}.mod"
     (work / "go.mod").write_text(wrapper_go_mod(kube_version, staging_modules(mod_file.read_text())))
     out_dir.mkdir(parents=True, exist_ok=True)
-    pkgs = [f"k8s.io/kubernetes/cmd/{c}" for c in KUBE_COMMANDS]
-    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", version_ldflags(kube_version),
-          "-o", str(out_dir) + "/"] + pkgs, work, log, what=f"building Kubernetes {kube_version}")
+    _run(kube_build_cmd(str(out_dir), kube_version), work, log, what=f"building Kubernetes {kube_version}")
     return out_dir
 
 
@@ -119,7 +136,7 @@ def install_module(package_at_version: str, out_dir: Path, log=print) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     env_dir = cache_dir() / "gobuild"
     env_dir.mkdir(parents=True, exist_ok=True)
-    _run(["go", "install", "-trimpath", "-ldflags", "-s -w", package_at_version], env_dir, log,
+    _run(install_cmd(package_at_version), env_dir, log,
          what=f"go install {package_at_version}", extra_env={"GOBIN": str(out_dir)})
 
 
@@ -148,8 +165,7 @@ def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file
     if main_go:
         (work / "main.go").write_text(main_go)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    _run(["go", "build", "-mod=mod", "-trimpath", "-ldflags", "-s -w", "-o", str(out_file), package], work, log,
-         what=f"building {name}")
+    _run(wrapper_build_cmd(str(out_file), package), work, log, what=f"building {name}")
     return out_file
 
 
@@ -165,6 +181,14 @@ PROGRAMS = {
 }
 
 
+def wrapper_plan(name: str) -> tuple[str, dict[str, str], str, str]:
+    """For a program built in a wrapper module: its folder name, requires, package and main.go."""
+    how, target, version = PROGRAMS[name]
+    if how == "main":
+        return f"{name}-{version}", {target: version}, ".", coredns_main_go()
+    return f"{name}-{version}", {target: version}, target, ""
+
+
 def program_path(name: str) -> Path:
     how, _, version = PROGRAMS[name]
     folder = f"{name}-{version}"
@@ -172,6 +196,28 @@ def program_path(name: str) -> Path:
         import hashlib
         folder += "-" + hashlib.sha256(coredns_main_go().encode()).hexdigest()[:8]
     return cache_dir() / "bin" / folder / name
+
+
+def recipe_inputs(programs: list[str] | None = None) -> dict[str, str]:
+    """How the given programs ("kubernetes" for its seven; default all) are built, as text: commands,
+    settings and the files we generate (go.mod, main.go). Paths are placeholders; no source is read."""
+    programs = ["kubernetes", *PROGRAMS] if programs is None else programs
+    kube = versions.KUBERNETES_VERSION
+    out = {"env": " ".join(f"{k}={v}" for k, v in sorted(GO_SETTINGS.items()))}
+    if "kubernetes" in programs:
+        out["kubernetes build"] = " ".join(kube_build_cmd("OUT", kube))
+        out["kubernetes go.mod"] = wrapper_go_mod(kube, [])   # the staging list comes from the pinned module
+    for name in sorted(set(programs) - {"kubernetes"}):
+        how, target, _ = PROGRAMS[name]
+        if how == "install":
+            out[f"{name} build"] = " ".join(install_cmd(target))
+            continue
+        work, requires, package, main_go = wrapper_plan(name)
+        out[f"{name} build"] = " ".join(wrapper_build_cmd("OUT", package))
+        out[f"{name} go.mod"] = simple_wrapper_go_mod(f"dockyard.local/{work}", requires)
+        if main_go:
+            out[f"{name} main.go"] = main_go
+    return out
 
 
 def kube_binaries_present() -> bool:
@@ -182,15 +228,14 @@ def ensure_program(name: str, log=print) -> Path:
     path = program_path(name)
     if path.exists():
         return path
-    how, target, version = PROGRAMS[name]
+    how, target, _ = PROGRAMS[name]
     tmp = path.parent.with_name(path.parent.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     if how == "install":
         install_module(target, tmp, log)
-    elif how == "main":
-        build_in_wrapper(f"{name}-{version}", {target: version}, ".", tmp / name, log, main_go=coredns_main_go())
     else:
-        build_in_wrapper(f"{name}-{version}", {target: version}, target, tmp / name, log)
+        work, requires, package, main_go = wrapper_plan(name)
+        build_in_wrapper(work, requires, package, tmp / name, log, main_go=main_go)
     shutil.rmtree(path.parent, ignore_errors=True)
     tmp.rename(path.parent)  # only a finished build gets the real name
     return path

@@ -1,8 +1,10 @@
 """The kit's kind cluster: create, reuse, repair after a dockerd restart, delete, load images.
 
 `cluster_up()` is idempotent: a healthy cluster is reused in a second or two; nodes stopped by
-a dockerd restart are started again and checked; a cluster that does not come back is
-recreated from the node image (under two minutes).
+a dockerd restart are started again and checked. What learners made in a cluster is never lost
+silently: one made from an older node recipe is kept (with a note), and a cluster is recreated
+only when asked (`recreate=True`) or when it cannot be repaired, after saying what goes with it.
+`decide()` holds that rule. A creation that fails or is interrupted removes its half-made cluster.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .. import versions
 from ..display import Progress
@@ -29,6 +32,8 @@ ROLE_LABEL = "io.x-k8s.kind.role"
 INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
 WANT_INOTIFY = 512
 READY_TIMEOUT = 180
+# Namespaces kind and Kubernetes make; anything else in the cluster is someone's work.
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default", "local-path-storage"})
 
 
 @dataclass
@@ -67,6 +72,55 @@ def startup_order(names: list[str]) -> list[str]:
     return sorted(names, key=lambda n: (not n.endswith("-control-plane"), n))
 
 
+@dataclass(frozen=True)
+class Decision:
+    action: str                # "create", "check" (repair, then decide again), "keep", "recreate"
+    reason: str
+    newer_recipe: bool = False  # kept, though the node recipe now gives another image
+
+
+def decide(kind: str, outdated: bool, recreate: bool = False, healthy: bool | None = None) -> Decision:
+    """What `cluster up` does with the cluster it found. `healthy` is None until a repair was tried.
+    Recreating loses what learners made, so it needs consent or a cluster beyond repair."""
+    if kind == "absent":
+        return Decision("create", "there is no cluster yet")
+    if recreate:
+        return Decision("recreate", "asked to with --recreate")
+    if kind == "broken":
+        return Decision("recreate", "some of its node containers are gone, which cannot be repaired")
+    if healthy is None:
+        return Decision("check", "it exists; check it and repair what a dockerd restart did")
+    if not healthy:
+        return Decision("recreate", "it did not come back healthy, even after repair")
+    if outdated:
+        return Decision("keep", "healthy, though made from an older node recipe", newer_recipe=True)
+    return Decision("keep", "healthy and made from the current node recipe")
+
+
+def learner_workloads(pods_by_namespace: dict[str, int]) -> dict[str, int]:
+    """Namespace -> pods, of what is not kind's or Kubernetes' own; `default` only when it holds pods."""
+    return {ns: n for ns, n in sorted(pods_by_namespace.items())
+            if ns not in SYSTEM_NAMESPACES or (ns == "default" and n > 0)}
+
+
+def describe_loss(pods_by_namespace: dict[str, int] | None, show: int = 5) -> str:
+    """What deleting the cluster loses, for "…, losing <this>". None: the API could not be asked."""
+    if pods_by_namespace is None:
+        return "whatever is in it (its namespaces could not be listed)"
+    work = learner_workloads(pods_by_namespace)
+    if not work:
+        return "no learner namespaces (only the system ones exist)"
+    listed = [f"{ns} ({n} pod{'' if n == 1 else 's'})" for ns, n in list(work.items())[:show]]
+    if len(work) > show:
+        listed.append(f"and {len(work) - show} more")
+    return f"{len(work)} namespace{'' if len(work) == 1 else 's'} of workloads: {', '.join(listed)}"
+
+
+def outdated_note(running: str, newer: str, pods_by_namespace: dict[str, int] | None) -> str:
+    return (f"note: the cluster was kept; it runs {running}, and a newer node recipe exists ({newer}): "
+            f"`dockyard cluster up --recreate` would rebuild it, losing {describe_loss(pods_by_namespace)}")
+
+
 # -- facts from the machine --------------------------------------------------------------
 
 def raise_inotify_limit() -> None:
@@ -99,11 +153,20 @@ def state(client, name: str = versions.CLUSTER_NAME) -> State:
 def _run(cmd: list[str], progress: Progress | None = None, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
-    for line in proc.stdout:
-        lines.append(line.rstrip())
-        if progress:
-            progress.line(line)
-    proc.wait()
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip())
+            if progress:
+                progress.line(line)
+        proc.wait()
+    except BaseException:  # Ctrl-C: make sure kind has stopped before anyone cleans up after it
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
     result = subprocess.CompletedProcess(cmd, proc.returncode, "\n".join(lines), "")
     if check and proc.returncode != 0:
         raise DockyardError(f"`{' '.join(cmd[:3])}` failed: {(lines or ['?'])[-1]}",
@@ -119,6 +182,20 @@ def nodes_ready(api) -> tuple[int, int]:
     items = api.list_node(_request_timeout=5).items
     ready = sum(1 for n in items for c in (n.status.conditions or []) if c.type == "Ready" and c.status == "True")
     return ready, len(items)
+
+
+def pods_by_namespace(context: str = versions.KUBE_CONTEXT) -> dict[str, int] | None:
+    """Every namespace with its number of pods; None when the API does not answer."""
+    from kubernetes.client import CoreV1Api
+    try:
+        with api_client(context) as kube_client:
+            api = CoreV1Api(kube_client)
+            counts = {ns.metadata.name: 0 for ns in api.list_namespace(_request_timeout=5).items}
+            for pod in api.list_pod_for_all_namespaces(_request_timeout=10).items:
+                counts[pod.metadata.namespace] = counts.get(pod.metadata.namespace, 0) + 1
+            return counts
+    except Exception:  # API down, kubeconfig entry missing: say so rather than fail
+        return None
 
 
 def system_pods_running(api) -> bool:
@@ -160,13 +237,38 @@ def create(client, tag: str, progress: Progress, name: str = versions.CLUSTER_NA
     path = BUILD / "kind-cluster.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(config.render_cluster_config(name, ports))
-    with progress.step(f"Creating cluster {name} (1 control plane, 2 workers)"), timed("cluster", "kind create"):
-        _run([kind_binary(), "create", "cluster", "--name", name, "--image", tag, "--config", str(path),
-              "--wait", "2m", "--retain"], progress)
-    with progress.step("Waiting for all nodes and kube-system pods"), timed("cluster", "wait healthy"):
-        if not wait_healthy(progress=progress):
-            raise DockyardError("the new cluster did not become healthy in time",
-                                "look at `kubectl get pods -A`, then `dockyard cluster down && dockyard cluster up`")
+    make_cluster(kind_binary(), tag, path, progress, name)
+
+
+def _one_line(err: BaseException) -> str:
+    if isinstance(err, DockyardError):
+        return err.what
+    return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
+
+
+def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, name: str = versions.CLUSTER_NAME,
+                 run: Callable = _run, healthy: Callable = wait_healthy) -> None:
+    """`kind create cluster`, then wait until it is healthy. On a failure or Ctrl-C on the way,
+    delete the half-made cluster (kind keeps it with --retain, and on Ctrl-C anyway), so the
+    next `cluster up` starts clean instead of repairing something that never worked."""
+    try:
+        with progress.step(f"Creating cluster {name} (1 control plane, 2 workers)"), timed("cluster", "kind create"):
+            run([kind, "create", "cluster", "--name", name, "--image", tag, "--config", str(config_path),
+                 "--wait", "2m", "--retain"], progress)
+        with progress.step("Waiting for all nodes and kube-system pods"), timed("cluster", "wait healthy"):
+            if not healthy(progress=progress):
+                raise DockyardError(f"the new cluster did not become healthy within {READY_TIMEOUT}s")
+    except (Exception, KeyboardInterrupt) as err:
+        what = (f"creating the cluster {name} was interrupted" if isinstance(err, KeyboardInterrupt)
+                else f"creating the cluster {name} failed ({_one_line(err)})")
+        try:
+            run([kind, "delete", "cluster", "--name", name], None)
+        except (Exception, KeyboardInterrupt) as gone:
+            raise DockyardError(f"{what}, and removing the half-made cluster failed too ({_one_line(gone)})",
+                                "run `dockyard cluster down`, then `dockyard cluster up`") from None
+        fix = ("run `dockyard cluster up` to create it again" if isinstance(err, KeyboardInterrupt)
+               else "run `dockyard doctor` to see what is missing, then `dockyard cluster up` again")
+        raise DockyardError(f"{what}; the half-made cluster was removed", fix) from None
 
 
 def delete(name: str = versions.CLUSTER_NAME, progress: Progress | None = None) -> None:
@@ -246,12 +348,16 @@ def revive(client, current: State, progress: Progress, name: str = versions.CLUS
     return wait_healthy(timeout=180 if repaired else 60, progress=progress)
 
 
-def cluster_up(name: str = versions.CLUSTER_NAME) -> str:
-    """Bring the kit's cluster up (or reuse it) and return its kube context."""
+def cluster_up(name: str = versions.CLUSTER_NAME, recreate: bool = False) -> str:
+    """Bring the kit's cluster up (or reuse it) and return its kube context.
+
+    recreate=True deletes an existing cluster and makes a new one from the current node recipe.
+    """
     other = external_context()
     if other:
         require_context(other)
-        print(f"Using the existing cluster of context {other!r} ({versions.KUBE_CONTEXT_ENV}); no kind cluster made.")
+        print(f"Using the existing cluster of context {other!r} ({versions.KUBE_CONTEXT_ENV}); no kind cluster made"
+              + (" or recreated." if recreate else "."))
         return other
     progress = Progress(f"Cluster {name}")
     client = connect()
@@ -260,14 +366,19 @@ def cluster_up(name: str = versions.CLUSTER_NAME) -> str:
         tag = node_image.ensure_node_image(client, progress)
         current = state(client, name)
         outdated = current.kind != "absent" and current.image != tag
-        if current.kind in ("running", "stopped") and not outdated:
+        decision = decide(current.kind, outdated, recreate)
+        if decision.action == "check":
             with progress.step("Checking the existing cluster"), timed("cluster", "check or repair"):
-                if revive(client, current, progress, name):
-                    return versions.KUBE_CONTEXT
-        if current.kind != "absent":
-            # A cluster that did not come back, or one made from an older node recipe.
-            why = f"its nodes run {current.image}, the recipe now gives {tag}" if outdated else "it is broken"
-            with progress.step(f"Deleting the cluster ({why})"):
+                healthy = revive(client, current, progress, name)
+            decision = decide(current.kind, outdated, recreate, healthy)
+        if decision.action == "keep":
+            if decision.newer_recipe:
+                print(outdated_note(current.image, tag, pods_by_namespace()))
+            return versions.KUBE_CONTEXT
+        if decision.action == "recreate":
+            # Say what goes before it goes.
+            print(f"Recreating the cluster {name} ({decision.reason}), losing {describe_loss(pods_by_namespace())}")
+            with progress.step(f"Deleting the cluster ({decision.reason})"):
                 delete(name, progress)
         create(client, tag, progress, name)
     return versions.KUBE_CONTEXT

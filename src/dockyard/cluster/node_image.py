@@ -7,7 +7,8 @@ Steps (each skipped when its result is current):
   4. The node: base + kubeadm/kubelet/kubectl/crictl + /kind files, then every component
      image imported into containerd's k8s.io namespace, then `docker commit`.
 
-The node tag carries the Kubernetes version and a hash of the recipe (sources, not binaries),
+The node tag carries the Kubernetes version and a hash of the recipe: `recipe_inputs()`, the
+pinned versions, copied files, generated files and build commands (not binaries, not this code),
 so a machine that has the tag knows in a second that nothing needs doing. Only the final
 commit writes that tag: an interrupted build leaves at most a `*-partial` image, never reused.
 """
@@ -33,7 +34,7 @@ DOCKER_DIR = REPO / "docker"
 NODE_REPOSITORY = "dockyard/kind-node"
 PARTIAL_REPOSITORY = "dockyard/kind-node-partial"
 BASE_REF = "dockyard/kind-node-base:" + versions.DEBIAN_SUITE
-# Bump when the assembly steps below change in a way the hashed files do not show.
+# Bump when the assembly steps below change in a way `recipe_inputs()` does not show.
 ASSEMBLY_REVISION = "1"
 # A cold build: ~10 GB of Go caches plus images; a warm one needs room for images only.
 COLD_BUILD_GB = 15
@@ -85,6 +86,14 @@ def component(key: str) -> Component:
     return next(c for c in COMPONENTS if c.key == key)
 
 
+# Debian, systemd and containerd, with the pause image as containerd's sandbox image.
+NODE_BASE = Component("kind-node-base", BASE_REF, "kind-node-base", base="base",
+                      buildargs={"PAUSE_IMAGE": component("pause").ref})
+# Programs copied to the node's /usr/bin: name -> program (as in Component.binaries).
+NODE_PROGRAMS = {"kubeadm": "kube:kubeadm", "kubelet": "kube:kubelet", "kubectl": "kube:kubectl",
+                 "crictl": "crictl"}
+
+
 def binary_path(program: str) -> Path:
     if program.startswith("kube:"):
         return tools_dir() / program[len("kube:"):]
@@ -92,23 +101,71 @@ def binary_path(program: str) -> Path:
 
 
 # The facts of versions.py that go into the node image; others (Spark, say) must not rebuild it.
-NODE_FACTS = ("LABEL_KEY", "DEBIAN_SUITE", "KUBERNETES_VERSION", "KIND_VERSION", "ETCD_VERSION",
+NODE_FACTS = ("DEBIAN_SUITE", "KUBERNETES_VERSION", "KIND_VERSION", "ETCD_VERSION",
               "ETCD_IMAGE_TAG", "COREDNS_VERSION", "PAUSE_VERSION", "CRICTL_VERSION",
               "LOCAL_PATH_PROVISIONER_VERSION", "LOCAL_PATH_PROVISIONER_TAG", "LOCAL_PATH_HELPER_TAG",
               "PODNET_VERSION")
 
 
-def version_facts() -> str:
-    """The pinned facts the node image is made from, as text, for the recipe hash."""
-    return "\n".join(f"{k}={getattr(versions, k)!r}" for k in NODE_FACTS)
+def kind_files(manifest_dir: Path = config.MANIFEST_DIR) -> dict[str, str]:
+    """What assembly writes under the node's /kind, apart from /kind/image (the tag itself)."""
+    return {
+        "version": versions.KUBERNETES_VERSION + "\n",
+        "manifests/default-cni.yaml": config.render_manifest(
+            "default-cni.yaml", {"IMAGE": component("podnet").ref}, manifest_dir),
+        "manifests/default-storage.yaml": config.render_manifest(
+            "default-storage.yaml", {"PROVISIONER_IMAGE": component("local-path-provisioner").ref,
+                                     "HELPER_IMAGE": component("local-path-helper").ref}, manifest_dir),
+    }
 
 
-def recipe_hash(folders: list[Path], files: list[Path], facts: str, revision: str = ASSEMBLY_REVISION) -> str:
-    digest = hashlib.sha256(f"{revision}\n{facts}\n".encode())
-    for folder in folders:
-        digest.update(folder.name.encode() + b"\0" + context_digest(folder).encode())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+def _context_files(folder: Path) -> dict[str, str]:
+    """Each file of a build context: its bytes' digest, and whether it is executable (COPY keeps that)."""
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        mode = "x" if path.stat().st_mode & 0o111 else "-"
+        out[f"file docker/{path.relative_to(folder.parent)}"] = f"{mode} {_file_digest(path)}"
+    return out
+
+
+def _describe(comp: Component) -> str:
+    base = image(comp.base).ref if comp.base else ""
+    return repr((comp.ref, comp.context, sorted(comp.binaries.items()), base, sorted(comp.buildargs.items())))
+
+
+def node_contexts() -> list[str]:
+    """The folders under docker/ whose files end up in the node image."""
+    return sorted({c.context for c in COMPONENTS} | {NODE_BASE.context, "kind-node"})
+
+
+def node_go_programs() -> list[str]:
+    """The Go programs whose binaries end up in the node image ("kubernetes" for its seven)."""
+    progs = {p for c in COMPONENTS + [NODE_BASE] for p in c.binaries.values()} | set(NODE_PROGRAMS.values())
+    return sorted({"kubernetes" if p.startswith("kube:") else p for p in progs})
+
+
+def recipe_inputs(docker_dir: Path | None = None, manifest_dir: Path | None = None) -> dict[str, str]:
+    """Everything that decides the node image's content, as text. Only what reaches the image:
+    editing a comment of this module or of gobuild.py changes nothing here."""
+    docker_dir = docker_dir or DOCKER_DIR
+    inputs = {"assembly revision": ASSEMBLY_REVISION}
+    inputs |= {f"version {k}": repr(getattr(versions, k)) for k in NODE_FACTS}
+    for comp in COMPONENTS + [NODE_BASE]:
+        inputs[f"image {comp.key}"] = _describe(comp)
+    inputs["node programs"] = repr(sorted(NODE_PROGRAMS.items()))
+    for name in node_contexts():
+        inputs |= _context_files(docker_dir / name)
+    inputs |= {f"generated /kind/{k}": v for k, v in kind_files(manifest_dir or config.MANIFEST_DIR).items()}
+    inputs["generated import script"] = IMPORT_SCRIPT
+    inputs["generated node entrypoint"] = "\n".join(NODE_ENTRYPOINT)
+    inputs |= {f"go {k}": v for k, v in gobuild.recipe_inputs(node_go_programs()).items()}
+    return inputs
+
+
+def recipe_hash(inputs: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for key in sorted(inputs):
+        digest.update(key.encode() + b"\0" + inputs[key].encode() + b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -117,12 +174,8 @@ def node_tag_for(kube_version: str, recipe: str) -> str:
 
 
 def node_image_ref() -> str:
-    """The tag the current recipe gives, computed from sources only (fast)."""
-    contexts = sorted({c.context for c in COMPONENTS} | {"kind-node-base", "kind-node"})
-    folders = [DOCKER_DIR / name for name in contexts]
-    files = [config.MANIFEST_DIR / "default-cni.yaml", config.MANIFEST_DIR / "default-storage.yaml",
-             Path(gobuild.__file__), Path(__file__)]  # how programs are built and assembled
-    return node_tag_for(versions.KUBERNETES_VERSION, recipe_hash(folders, files, version_facts()))
+    """The tag the current recipe gives (fast: reads the small files the image is made from)."""
+    return node_tag_for(versions.KUBERNETES_VERSION, recipe_hash(recipe_inputs()))
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -190,7 +243,7 @@ def _build(client, ref: str, context_name: str, binaries: dict, base_ref: str, b
         args = dict(buildargs)
         if base_ref:
             args["BASE_IMAGE"] = base_ref
-        stream_build(client, context, ref, args, kit_labels() | {RECIPE_LABEL: recipe}, progress)
+        stream_build(client, context, ref, args, kit_labels(recipe), progress)
     return "built"
 
 
@@ -204,24 +257,19 @@ def ensure_components(client, progress: Progress) -> None:
 
 
 def ensure_node_base(client, progress: Progress) -> None:
-    _build(client, BASE_REF, "kind-node-base", {}, image("base").ref,
-           {"PAUSE_IMAGE": component("pause").ref}, progress, f"Image {BASE_REF} (systemd, containerd)")
+    _build(client, NODE_BASE.ref, NODE_BASE.context, NODE_BASE.binaries, image(NODE_BASE.base).ref,
+           NODE_BASE.buildargs, progress, f"Image {BASE_REF} (systemd, containerd)")
 
 
 def _node_context(tag: str) -> Path:
     context = _fresh_context("kind-node", DOCKER_DIR / "kind-node")
-    for name in ("kubeadm", "kubelet", "kubectl"):
-        _link_or_copy(tools_dir() / name, context / "bin" / name)
-    _link_or_copy(gobuild.program_path("crictl"), context / "bin" / "crictl")
+    for name, prog in NODE_PROGRAMS.items():
+        _link_or_copy(binary_path(prog), context / "bin" / name)
     kind_dir = context / "kind"
-    (kind_dir / "manifests").mkdir(parents=True, exist_ok=True)
-    (kind_dir / "version").write_text(versions.KUBERNETES_VERSION + "\n")
+    for rel, text in kind_files().items():
+        (kind_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (kind_dir / rel).write_text(text)
     (kind_dir / "image").write_text(tag + "\n")
-    (kind_dir / "manifests" / "default-cni.yaml").write_text(
-        config.render_manifest("default-cni.yaml", {"IMAGE": component("podnet").ref}))
-    (kind_dir / "manifests" / "default-storage.yaml").write_text(config.render_manifest(
-        "default-storage.yaml", {"PROVISIONER_IMAGE": component("local-path-provisioner").ref,
-                                 "HELPER_IMAGE": component("local-path-helper").ref}))
     return context
 
 
@@ -269,7 +317,7 @@ def assemble_node(client, tag: str, progress: Progress, refs: list[str] | None =
     try:
         with progress.step("Node: Kubernetes programs and /kind files"):
             stream_build(client, _node_context(tag), partial, {"BASE_IMAGE": BASE_REF},
-                         kit_labels() | {RECIPE_LABEL: recipe}, progress)
+                         kit_labels(recipe), progress)
         refs = refs or [c.ref for c in COMPONENTS]
         with progress.step(f"Node: importing {len(refs)} images into containerd"):
             archive.parent.mkdir(parents=True, exist_ok=True)
@@ -280,7 +328,7 @@ def assemble_node(client, tag: str, progress: Progress, refs: list[str] | None =
             # declared volume, and the node would get an anonymous volume there.
             container = client.containers.run(
                 partial, entrypoint=["sleep", "infinity"], detach=True, privileged=True,
-                name=f"dockyard-node-build-{recipe}", labels=kit_labels(),
+                name=f"dockyard-node-build-{recipe}", labels={versions.LABEL_KEY: versions.DEFAULT_WORKSHOP},
                 mounts=[Mount("/mnt", str(archive.parent), type="bind", read_only=True)])
             code, out = container.exec_run(["bash", "-c", IMPORT_SCRIPT])
             text = out.decode(errors="replace")
