@@ -3,7 +3,7 @@ VENV      := .venv
 PY        := $(VENV)/bin/python
 DOCKYARD  := $(VENV)/bin/dockyard
 PYTEST    := $(PY) -m pytest
-# Override when presenting to a room: make lab LAB_HOST=0.0.0.0
+# JupyterLab stays on loopback; another address needs DOCKYARD_LAB_PASSWORD (see the README).
 LAB_HOST  ?= 127.0.0.1
 LAB_PORT  ?= 8888
 # `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).

@@ -117,14 +117,24 @@ def cmd_variant(args) -> int:
 
 
 def cmd_jupyter(args) -> int:
-    """`make lab`: JupyterLab on 00-start-here; a taken port is one line, not a stack trace."""
+    """`make lab`: JupyterLab on 00-start-here in the learner's workspace; refusals are one line."""
     import os
-    from .jupyterlab import lab_command, write_quiet_settings
+    from .jupyterlab import PASSWORD_ENV, START_NOTEBOOK, exposure_refusal, lab_command, write_quiet_settings
     from .ports import require_free
+    from .workspace import seed, workspace_dir
+    password = os.environ.get(PASSWORD_ENV) or None
+    refusal = exposure_refusal(args.host, password)
+    if refusal:
+        raise DockyardError(*refusal)
     require_free(args.host, args.port)
+    root = workspace_dir()
+    copied, kept = seed(root)
+    print(f"✓ workspace {root}: {len(copied)} notebook(s) copied from the kit"
+          + (f", {len(kept)} of yours kept as they are" if kept else ""))
     write_quiet_settings()
-    command = lab_command(args.host, args.port)
-    print(f"JupyterLab on http://{args.host}:{args.port}/ — Ctrl-C stops it")
+    command = lab_command(args.host, args.port, root=root, open_path=START_NOTEBOOK, password=password)
+    print(f"JupyterLab on http://{args.host}:{args.port}/" + (" (password set)" if password else "")
+          + " — Ctrl-C stops it")
     os.execv(command[0], command)
 
 
@@ -141,7 +151,8 @@ def cmd_timings(args) -> int:
     if not path.exists():
         print(f"no timings yet ({path})")
         return 0
-    rows = summary(json.loads(path.read_text()))
+    data = json.loads(path.read_text())
+    rows = summary(data)
     if not rows:
         print(f"no timings yet ({path})")
         return 0
@@ -152,6 +163,10 @@ def cmd_timings(args) -> int:
             print(f"\n{sec}")
             section = sec
         print(f"  {name.ljust(width)}  {seconds:8.1f}s")
+    from .cell_times import cell_table
+    cells = cell_table(data)
+    if cells:
+        print("\n" + "\n".join(cells))
     return 0
 
 
@@ -194,7 +209,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--out", type=Path, help="folder to write into (default build/variants/AUDIENCE)")
     v.set_defaults(func=cmd_variant)
     j = sub.add_parser("jupyter", help="start JupyterLab on notebooks/00-start-here.ipynb")
-    j.add_argument("--host", default="127.0.0.1", help="0.0.0.0 lets the room connect")
+    j.add_argument("--host", default="127.0.0.1",
+                   help="another address serves the Lab to the network; refused unless DOCKYARD_LAB_PASSWORD is set")
     j.add_argument("--port", type=int, default=8888)
     j.set_defaults(func=cmd_jupyter)
     b = sub.add_parser("browser", help="make sure chromium is installed (for the JupyterLab browser test)")

@@ -22,6 +22,7 @@ from dockyard.paths import BUILD, REPO
 from dockyard.ports import free_port
 from dockyard.timings import record
 from dockyard.variants import write_variant
+from dockyard.workspace import seed
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 
@@ -54,8 +55,7 @@ def jupyterlab():
     root = OUT / "root"
     for old in (root, OUT / "workspaces", OUT / "settings"):   # no tabs restored from a previous run
         shutil.rmtree(old, ignore_errors=True)
-    (root / "notebooks").mkdir(parents=True)
-    shutil.copy(REPO / START_NOTEBOOK, root / START_NOTEBOOK)
+    seed(root, folders=("notebooks",))   # as `make lab` does: a workspace outside git
     write_variant("learner", [REPO / "labs"], root)   # root/labs/: what a self-paced learner opens
     write_quiet_settings()
     port, token = free_port(), secrets.token_hex(16)
@@ -151,7 +151,13 @@ def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
     notebook.locator(".jp-Cell").first.click()
     page.screenshot(path=str(SCREENSHOT))
+    page.keyboard.press("Control+s")   # what autosave does later: the outputs go to the workspace
+    saved = OUT / "root" / START_NOTEBOOK
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not any(c.get("outputs") for c in nbformat.read(saved, 4).cells):
+        time.sleep(0.5)
     page.close()
+    assert any(c.get("outputs") for c in nbformat.read(saved, 4).cells), "the run was saved into the workspace"
     record("browser", "00-start-here, run all", seconds, passed=not crosses)
     assert not crosses, f"outputs with ✗ or a traceback: {crosses[:3]}"
     assert ticks >= check_cell_count(), f"{ticks} ✓ marks for {check_cell_count()} check cells"
@@ -180,3 +186,15 @@ def test_learner_copy_of_a_lab_hides_solutions_and_says_not_yet(jupyterlab, brow
     assert any("docker-basics: 0 of 3 exercises done" in t for t in texts), texts[-3:]
     assert sum(t.count("✗ not yet:") for t in texts) >= 3
     assert not any("Traceback" in t for t in texts), "no check raised"
+
+
+def git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module", autouse=True)
+def the_checkout_stays_clean():
+    """A session in JupyterLab writes into the workspace only: the checkout's git status is unchanged."""
+    before = git_status()
+    yield
+    assert git_status() == before, "a JupyterLab session changed files of the checkout"
