@@ -1,11 +1,13 @@
 """Execute one notebook with papermill the way the tests and `make test` do."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from pathlib import Path
 
 from . import versions
+from .cell_times import summarize
 from .paths import BUILD, REPO
 from .timings import record
 
@@ -20,11 +22,20 @@ def run_parameters(notebook: Path, run_id: str | None = None) -> dict:
             "workshop": versions.DEFAULT_WORKSHOP, "cleanup": True}
 
 
+def cell_summary(output: Path) -> dict | None:
+    """Cell times of an executed copy; None when papermill left none, so a failure is not masked."""
+    try:
+        return summarize(json.loads(output.read_text()))
+    except (OSError, ValueError):
+        return None
+
+
 def execute(notebook: Path, parameters: dict, suffix: str = "") -> Path:
     import papermill
     out_dir = BUILD / "executed"
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / f"{notebook.stem}{suffix}.ipynb"
+    output.unlink(missing_ok=True)  # so a run that writes nothing is not measured by the last one's copy
     start = time.monotonic()
     ok = False
     try:
@@ -33,5 +44,8 @@ def execute(notebook: Path, parameters: dict, suffix: str = "") -> Path:
             cwd=str(notebook.parent), execution_timeout=DEFAULT_CELL_TIMEOUT, progress_bar=False)
         ok = True
     finally:
-        record("notebooks", f"{notebook.relative_to(REPO)}{suffix}", time.monotonic() - start, passed=ok)
+        seconds = time.monotonic() - start
+        cells = cell_summary(output)
+        record("notebooks", f"{notebook.relative_to(REPO)}{suffix}", seconds, passed=ok,
+               **({"cells": cells} if cells is not None else {}))
     return output

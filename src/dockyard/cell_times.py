@@ -1,0 +1,96 @@
+"""How long each code cell of an executed notebook took, and which ones keep a room waiting.
+
+Issue #17: a presenter's cell should answer in about 2 s. A cell that cannot (an image build, a
+cluster wait) is tagged `slow` in the notebook, so it is known and announced, not a surprise.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+SLOW_SECONDS = 2.0
+SLOW_TAG = "slow"
+
+
+def _moment(stamp: str) -> datetime:
+    # nbclient writes "...Z"; fromisoformat accepts that only from Python 3.11
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def cell_seconds(cell: dict) -> float | None:
+    """The kernel's own time for the cell; papermill's duration (which adds a save) if that is missing."""
+    meta = cell.get("metadata", {})
+    execution = meta.get("execution", {})
+    start, end = execution.get("iopub.execute_input"), execution.get("shell.execute_reply")
+    if start and end:
+        try:
+            return max(0.0, (_moment(end) - _moment(start)).total_seconds())
+        except ValueError:
+            pass
+    duration = meta.get("papermill", {}).get("duration")
+    return float(duration) if isinstance(duration, (int, float)) else None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default), so 5 cells give a usable p90."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def first_line(source) -> str:
+    text = "".join(source) if isinstance(source, list) else (source or "")
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= 80 else line[:79] + "…"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def summarize(nb: dict, slow_after: float = SLOW_SECONDS) -> dict:
+    """Notebook JSON in, cell-time summary out. Cells that never ran (after a failure) are left out.
+
+    `index` is the cell's position in the executed notebook, papermill's injected cell included.
+    """
+    times, slow = [], []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        seconds = cell_seconds(cell)
+        if seconds is None:
+            continue
+        times.append(seconds)
+        if seconds > slow_after:
+            tags = list(cell.get("metadata", {}).get("tags", []))
+            slow.append({"index": index, "tags": tags, "first_line": first_line(cell.get("source")),
+                         "seconds": round(seconds, 2), "tagged": SLOW_TAG in tags})
+    return {"count": len(times), "median": _round(percentile(times, 0.5)),
+            "p90": _round(percentile(times, 0.9)), "max": _round(max(times, default=None)),
+            "slow_after": slow_after, "slow": slow}
+
+
+def untagged_slow_cells(summary: dict) -> list[dict]:
+    """The slow cells nobody has tagged `slow` yet: the ones to speed up or to tag."""
+    return [cell for cell in (summary or {}).get("slow", []) if not cell.get("tagged")]
+
+
+def cell_table(timings: dict) -> list[str]:
+    """Lines for `dockyard timings`: one row per notebook run that recorded its cells."""
+    runs = {name: info["cells"] for name, info in timings.get("notebooks", {}).items()
+            if isinstance(info, dict) and info.get("cells")}
+    if not runs:
+        return []
+    width = max(len(name) for name in runs)
+    fmt = "  {:<{w}}  {:>5}  {:>7}  {:>7}  {:>7}  {:>5}  {:>8}"
+    lines = [f"cells (slow: over {SLOW_SECONDS:g} s)",
+             fmt.format("notebook", "cells", "median", "p90", "max", "slow", "untagged", w=width)]
+    for name in sorted(runs):
+        s = runs[name]
+        secs = [("-" if s.get(k) is None else f"{s[k]:.2f}s") for k in ("median", "p90", "max")]
+        lines.append(fmt.format(name, s.get("count", 0), *secs, len(s.get("slow", [])),
+                                len(untagged_slow_cells(s)), w=width))
+    return lines
