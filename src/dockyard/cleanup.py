@@ -194,7 +194,9 @@ def clean_namespaces(workshop: str | None, log=print, lab: str | None = None) ->
     from kubernetes import client as k8s
     core = k8s.CoreV1Api(api)
     removed = []
-    selector = f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)
+    from .kube import owner_labels
+    mine = ",".join(f"{k}={v}" for k, v in owner_labels().items())
+    selector = (f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)) + f",{mine}"
     for ns in core.list_namespace(label_selector=selector).items:
         if ns.status.phase != "Terminating":
             core.delete_namespace(ns.metadata.name)

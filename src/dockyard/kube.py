@@ -96,8 +96,13 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def namespace_for(name_prefix: str, topic: str, namespace: str = "") -> str:
-    """The notebook's namespace: the parameter when given, else `<prefix>-<topic>`."""
-    name = (namespace or f"{name_prefix}-{topic}").lower()
+    """The notebook's namespace: the parameter when given, else `<prefix>-<topic>`, and on a shared
+    cluster `<owner>-<prefix>-<topic>`, so two learners' defaults never meet."""
+    default = f"{name_prefix}-{topic}"
+    if not is_kind_context():
+        from .identity import owner
+        default = f"{owner(kube_context())}-{default}"
+    name = (namespace or default).lower()
     if len(name) > 63 or not _DNS_LABEL.match(name):
         raise DockyardError(f"{name!r} is not a valid namespace name",
                             "use lower-case letters, digits and '-', at most 63 characters")
@@ -120,6 +125,12 @@ def _wait_namespace_gone(core, name: str, timeout: float) -> bool:
         return False
 
 
+def owner_labels() -> dict:
+    """{dockyard.owner: who}: set on every namespace we make, and in every selector that removes."""
+    from .identity import owner
+    return {versions.OWNER_LABEL_KEY: owner(None if is_kind_context() else kube_context())}
+
+
 def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, timeout: float = 90):
     """Create the per-run namespace, labelled for `dockyard clean`.
 
@@ -133,11 +144,17 @@ def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, 
         if err.status != 404:
             raise
         old = None
+    me = owner_labels()
     if old is not None:
         labels = old.metadata.labels or {}
         if versions.LABEL_KEY not in labels:
             raise DockyardError(f"namespace {name!r} already exists and is not the workshop's "
                                 f"(no {versions.LABEL_KEY} label)",
+                                "pass another `namespace` parameter, or another name_prefix")
+        theirs = labels.get(versions.OWNER_LABEL_KEY)
+        if theirs and theirs != me[versions.OWNER_LABEL_KEY]:
+            raise DockyardError(f"namespace {name!r} belongs to {theirs}, not to you "
+                                f"({me[versions.OWNER_LABEL_KEY]})",
                                 "pass another `namespace` parameter, or another name_prefix")
         state = "is still terminating" if old.status.phase == "Terminating" else "exists"
         print(f"⚠ namespace {name} {state}: left by an earlier or interrupted run "
@@ -148,7 +165,7 @@ def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, 
             raise DockyardError(f"namespace {name} is still terminating after {timeout:.0f}s",
                                 f"look at `kubectl get all -n {name}`, or pass another `namespace` parameter")
         print(f"  old namespace gone ({time.monotonic() - start:.1f}s)")
-    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels={versions.LABEL_KEY: workshop}))
+    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels={versions.LABEL_KEY: workshop, **me}))
     return core.create_namespace(body, _request_timeout=10)
 
 

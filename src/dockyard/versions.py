@@ -3,6 +3,7 @@
 # The label every object the kit creates carries; `dockyard clean` removes exactly these.
 LABEL_KEY = "dockyard.workshop"
 LAB_LABEL_KEY = "dockyard.lab"        # which lab made it: `dockyard lab reset NAME` removes that
+OWNER_LABEL_KEY = "dockyard.owner"    # who made a namespace: selectors on a shared cluster include it
 DEFAULT_WORKSHOP = "dockyard"
 
 # Debian release for the base image and the kind node.

@@ -84,7 +84,9 @@ def check_cell_count() -> int:
 def run_all_cells(page, base: str, token: str, path: str, url: str | None = None):
     """Open `path` (at `url`, by default its own) in JupyterLab, Run > Run All Cells, and wait
     until every code cell has run."""
-    page.goto(f"{base}{url if url is not None else f'/lab/tree/{path}'}?token={token}")
+    # `reset`: a fresh workspace, so the tab of an earlier test is not restored beside this one
+    # (two notebook panels made "the first cell" ambiguous, and a click could land on a hidden one).
+    page.goto(f"{base}{url if url is not None else f'/lab/tree/{path}'}?token={token}&reset")
     notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     notebook.locator(".jp-Cell").first.wait_for(timeout=60_000)
     # The kernel of the notebook's metadata ("Python (dockyard)") starts on its own.
