@@ -28,8 +28,10 @@ def test_normalize_follows_wheel_file_names():
 
 
 def test_cached_file_finds_the_pinned_wheel_or_sdist(tmp_path):
-    (tmp_path / "pyspark-4.3.0-py2.py3-none-any.whl").write_bytes(b"")
-    (tmp_path / "pyspark-4.2.0-py2.py3-none-any.whl").write_bytes(b"")
+    import zipfile
+    for name in ("pyspark-4.3.0-py2.py3-none-any.whl", "pyspark-4.2.0-py2.py3-none-any.whl"):
+        with zipfile.ZipFile(tmp_path / name, "w") as z:   # a wheel is a zip, checked before use
+            z.writestr("pyspark/__init__.py", "")
     (tmp_path / "typing_extensions-4.12.0.tar.gz").write_bytes(b"")
     assert wh.cached_file(tmp_path, "pyspark==4.3.0", (".whl",)).name.startswith("pyspark-4.3.0-")
     assert wh.cached_file(tmp_path, "pyspark==4.1.0", (".whl",)) is None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import versions
 from ..errors import DockyardError
+from ..cache_check import intact, seal
 from ..paths import cache_dir, tools_dir
 
 KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",
@@ -221,13 +222,16 @@ def recipe_inputs(programs: list[str] | None = None) -> dict[str, str]:
 
 
 def kube_binaries_present() -> bool:
-    return all((tools_dir() / c).exists() for c in KUBE_COMMANDS)
+    """Every Kubernetes binary is there and whole (a truncated one means a rebuild)."""
+    return all(intact(tools_dir() / c) for c in KUBE_COMMANDS)
 
 
 def ensure_program(name: str, log=print) -> Path:
     path = program_path(name)
-    if path.exists():
+    if intact(path):
         return path
+    if path.exists():
+        log(f"the cached {path} is damaged (its sha256 changed): building it again")
     how, target, _ = PROGRAMS[name]
     tmp = path.parent.with_name(path.parent.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -237,6 +241,7 @@ def ensure_program(name: str, log=print) -> Path:
         work, requires, package, main_go = wrapper_plan(name)
         build_in_wrapper(work, requires, package, tmp / name, log, main_go=main_go)
     shutil.rmtree(path.parent, ignore_errors=True)
+    seal(tmp / name)
     tmp.rename(path.parent)  # only a finished build gets the real name
     return path
 
@@ -244,6 +249,8 @@ def ensure_program(name: str, log=print) -> Path:
 def ensure_kubernetes(log=print) -> Path:
     if not kube_binaries_present():
         build_kubernetes(tools_dir(), log=log)
+        for command in KUBE_COMMANDS:
+            seal(tools_dir() / command)
     return tools_dir()
 
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..errors import DockyardError
+from ..cache_check import wheel_intact
 from ..paths import cache_dir
 
 
@@ -71,6 +72,9 @@ def cached_file(folder: Path, requirement: str, suffixes: tuple) -> Path | None:
             stem = stem[: -len(suffix)]
             parts = stem.split("-")
             if len(parts) >= 2 and normalize(parts[0]) == name and parts[1] == version:
+                if suffix == ".whl" and not wheel_intact(path):
+                    path.unlink()   # truncated or damaged: fetched or built again by the caller
+                    return None
                 return path
     return None
 
