@@ -12,10 +12,12 @@ PREPARE_FLAGS ?=
 .PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs variants timings doctor
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, each checked against its sha256; then the kit itself, without deps.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@start=$$(date +%s); \
 	python3 -m venv $(VENV) || { echo "✗ python3 cannot make a virtual environment — install it: apt-get install python3-venv"; exit 1; }; \
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]' && \
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock && \
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . && \
 	$(PY) -m ipykernel install --sys-prefix --name dockyard --display-name "Python (dockyard)" >/dev/null && \
 	touch $@ && \
 	$(PY) -c "from dockyard.timings import record; record('prepare', 'venv', $$(date +%s) - $$start)"
