@@ -8,20 +8,42 @@ from . import versions
 from .errors import DockyardError
 
 
+def lost_engine(value: BaseException) -> str | None:
+    """One line when a call failed because the engine went away in the middle; else None."""
+    text = str(value)
+    signs = ("Connection aborted", "Connection refused", "RemoteDisconnected", "No such file or directory",
+             "Max retries exceeded", "connection reset")
+    if any(sign in text for sign in signs):
+        return ("the Docker engine stopped answering in the middle of this cell → start it again "
+                "(`dockyard engine up`, or start Docker Desktop), then run the notebook from the top: "
+                "its first cells remove what this run left half-made")
+    return None
+
+
 def _one_line(shell, etype, value, tb, tb_offset=None):
-    print(f"✗ {value}")
+    if isinstance(value, DockyardError):
+        print(f"✗ {value}")
+        return None
+    line = lost_engine(value)
+    if line is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return None
+    print(f"✗ {line}")
     return None
 
 
 def setup() -> None:
-    """In a notebook, a DockyardError prints one line instead of a traceback (the cell still fails)."""
+    """In a notebook, a DockyardError prints one line instead of a traceback (the cell still fails),
+    and so does an engine that disappears in the middle of a cell."""
     try:
         from IPython import get_ipython
     except ImportError:
         return
     shell = get_ipython()
-    if shell is not None:
-        shell.set_custom_exc((DockyardError,), _one_line)
+    if shell is None:
+        return
+    import requests
+    shell.set_custom_exc((DockyardError, requests.exceptions.ConnectionError), _one_line)
 
 
 def labels(workshop: str = versions.DEFAULT_WORKSHOP, **extra) -> dict:

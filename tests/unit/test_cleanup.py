@@ -59,3 +59,13 @@ def test_engine_times_read_with_nanoseconds():
     assert created_at("2026-12-01T23:21:05.123456789Z") == 1796167265.123456
     assert created_at("2026-12-01T23:21:05Z") == 1796167265.0
     assert created_at("") == 0.0
+
+
+def test_an_engine_gone_mid_cell_is_one_line():
+    import requests
+    from dockyard.notebook import lost_engine
+    gone = requests.exceptions.ConnectionError(
+        "('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
+    line = lost_engine(gone)
+    assert line and "dockyard engine up" in line and "from the top" in line
+    assert lost_engine(ValueError("a bug of ours")) is None
