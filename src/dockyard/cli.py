@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import versions
+from . import versions, ways
 from .errors import DockyardError
 from .timings import timed, timings_file, summary
 
@@ -33,21 +33,37 @@ def cmd_engine(args) -> int:
     return 0
 
 
+def choose_way(client, args, cluster: bool) -> ways.Way:
+    """The way this run takes: the one prepare decided, else decided now (and said)."""
+    if ways.settled() is not None:
+        return ways.settled()
+    way = ways.choose(client, getattr(args, "way", None), cluster)
+    print(f"✓ way: {way.line()}")
+    return way
+
+
 def cmd_images(args) -> int:
     from .engine import connect
     from .images.build import ensure_images
+    client = connect()
+    online = choose_way(client, args, cluster=False).name == ways.ONLINE
     with timed("prepare", "images"):
-        results = ensure_images(connect(), args.keys or None, force=args.force)
+        results = ensure_images(client, args.keys or None, force=args.force, online=online)
+    pulled = sum(v == "pulled" for v in results.values())
     print(f"✓ images ready: {sum(v == 'built' for v in results.values())} built, "
-          f"{sum(v == 'kept' for v in results.values())} kept")
+          + (f"{pulled} pulled, " if pulled else "") + f"{sum(v == 'kept' for v in results.values())} kept")
     return 0
 
 
 def cmd_cluster(args) -> int:
     from .cluster import kind
     if args.action == "up":
+        way = None
+        if not kind.external_context():  # another cluster needs no node image
+            from .engine import connect
+            way = choose_way(connect(), args, cluster=True)
         with timed("prepare", "cluster up"):
-            kind.cluster_up(recreate=args.recreate)
+            kind.cluster_up(recreate=args.recreate, way=way)
     else:
         kind.cluster_down()
     return 0
@@ -58,12 +74,13 @@ def cmd_prepare(args) -> int:
     import time
     started = time.time()
     cmd_engine(args)
+    from .engine import connect
+    choose_way(connect(), args, cluster=not args.no_cluster)  # once, for every step below
     args.keys, args.force = [], False
     cmd_images(args)
     if not args.no_cluster:
         args.action = "up"
         cmd_cluster(args)
-    from .engine import connect
     from .images.build import prune_build_leftovers
     client = connect()
     if not args.no_cluster:  # node images of older recipes that no node runs any more (~1.3 GB each)
@@ -170,6 +187,15 @@ def cmd_timings(args) -> int:
     return 0
 
 
+def add_way_flags(p: argparse.ArgumentParser) -> None:
+    """--online / --from-source force a way (ways.py); without either the machine decides."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--online", dest="way", action="store_const", const=ways.ONLINE,
+                       help="pull the Debian base and kind's node image, pinned by digest (needs a registry)")
+    group.add_argument("--from-source", dest="way", action="store_const", const=ways.FROM_SOURCE,
+                       help="make every image here: Debian packages and Go modules (no registry)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dockyard", description="Docker and Kubernetes workshop kit")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -186,15 +212,18 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("images", help="build or pull every image in the catalog")
     i.add_argument("keys", nargs="*")
     i.add_argument("--force", action="store_true")
+    add_way_flags(i)
     i.set_defaults(func=cmd_images)
     c = sub.add_parser("cluster", help=f"the kind cluster {versions.CLUSTER_NAME!r}")
     c.add_argument("action", choices=["up", "down"])
     c.add_argument("--recreate", action="store_true",
                    help="up: delete the cluster and make it again from the current node recipe, losing what is in it")
+    add_way_flags(c)
     c.set_defaults(func=cmd_cluster)
     pr = sub.add_parser("prepare", help="engine, images and cluster, ready for the workshop")
     pr.add_argument("--no-cluster", action="store_true", help="the Docker topics only")
     pr.add_argument("--recreate", action="store_true", help="recreate the cluster (see `cluster up --recreate`)")
+    add_way_flags(pr)
     pr.set_defaults(func=cmd_prepare)
     cl = sub.add_parser("clean", help=f"remove everything labelled {versions.LABEL_KEY}")
     cl.add_argument("--workshop", help="only this workshop's objects")

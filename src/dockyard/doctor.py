@@ -164,6 +164,27 @@ def check_resources() -> list[Check]:
     return [disk, _disk_check("disk (cache)", str(cache_dir())), memory]
 
 
+def check_way(cluster: bool = True) -> list[Check]:
+    """Which way `dockyard prepare` would take (ways.py), and why, in one line."""
+    from .engine.probe import engine_status, open_client
+    from .errors import DockyardError
+    from .ways import detect
+    status = engine_status()
+    if not status.reachable:
+        return [Check("way", False, "unknown: the engine does not answer", status.fix, required=False)]
+    client = open_client(status.endpoint, timeout=60)
+    try:
+        way = detect(client, None, cluster)
+    except DockyardError as err:  # no way open: say what would open one
+        return [Check("way", False, err.what, err.fix, required=False)]
+    except Exception as err:  # the engine failed to answer a question: a finding, not a crash
+        first = (str(err).strip().splitlines() or [""])[0]
+        return [Check("way", False, f"unknown: {type(err).__name__}: {first}", required=False)]
+    finally:
+        client.close()
+    return [Check("way", True, way.line())]
+
+
 def _cluster_checks() -> list[Check]:
     try:
         return [check_cluster()]
@@ -173,7 +194,7 @@ def _cluster_checks() -> list[Check]:
 
 def check_steps(cluster: bool = True) -> list[tuple[str, object]]:
     """The checks in named groups, for a progress display: (name, callable returning checks)."""
-    steps = [("engine", check_engine), ("tools", check_tools)]
+    steps = [("engine", check_engine), ("tools", check_tools), ("way", lambda: check_way(cluster))]
     if cluster:
         steps.append(("cluster", _cluster_checks))
     return steps + [("disk and memory", check_resources)]

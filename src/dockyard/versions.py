@@ -14,6 +14,24 @@ DEBIAN_SUITE = "bookworm"
 KUBERNETES_VERSION = "v1.34.4"
 KIND_VERSION = "v0.30.0"
 
+# Where a registry answers, the kit starts from published images instead, pinned by digest so a
+# moved tag changes nothing. The Debian base of every catalog image:
+DEBIAN_SLIM_IMAGE = (f"debian:{DEBIAN_SUITE}-slim"
+                     "@sha256:3783cc01769c7b2b1b83a5c5ad96c815348e28ed7da68e2e3687004faa906251")
+# kind v0.30.0's published node is Kubernetes 1.34.0; the from-source node is 1.34.4. Both are
+# 1.34, the last line whose kubelet runs on cgroup v1, so either runs on the same hosts.
+KIND_NODE_IMAGE = ("kindest/node:v1.34.0"
+                   "@sha256:7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a")
+# kind's release binaries (os, cpu) -> sha256, from the release's published checksums. A download
+# is used only when it matches.
+KIND_RELEASE_URL = "https://kind.sigs.k8s.io/dl/{version}/kind-{os}-{arch}"
+KIND_BINARY_SHA256 = {
+    ("linux", "amd64"): "517ab7fc89ddeed5fa65abf71530d90648d9638ef0c4cde22c2c11f8097b8889",
+    ("linux", "arm64"): "7ea2de9d2d190022ed4a8a4e3ac0636c8a455e460b9a13ccf19f15d07f4f00eb",
+    ("darwin", "amd64"): "4f0b6e3b88bdc66d922c08469f05ef507d4903dd236e6319199bb9c868eed274",
+    ("darwin", "arm64"): "ceaf40df1d1551c481fb50e3deb5c3deecad5fd599df5469626b70ddf52a1518",
+}
+
 # Oldest Go that builds Kubernetes 1.34 (its go.mod says 1.24).
 GO_MIN_VERSION = (1, 24)
 

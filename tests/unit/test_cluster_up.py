@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import versions
+from dockyard import versions, ways
 from dockyard.cluster import kind, node_image
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
@@ -75,6 +75,7 @@ class Fakes:
         self.calls = []
         monkeypatch.setenv("DOCKYARD_TIMINGS", str(tmp_path / "timings.json"))
         monkeypatch.delenv(versions.KUBE_CONTEXT_ENV, raising=False)
+        monkeypatch.setattr(ways, "_settled", ways.Way(ways.FROM_SOURCE, "as decided by the test"))
         monkeypatch.setattr(kind, "connect", lambda: object())
         monkeypatch.setattr(kind, "raise_inotify_limit", lambda: None)
         monkeypatch.setattr(node_image, "ensure_node_image", lambda client, progress: "new")

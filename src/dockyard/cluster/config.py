@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import versions
+from .. import settings, versions
 from ..paths import REPO
 
 MANIFEST_DIR = REPO / "k8s-manifests" / "kind"
@@ -18,11 +18,12 @@ def nodeports(first: int = versions.NODEPORT_FIRST, last: int = versions.NODEPOR
     return list(range(first, last + 1))
 
 
-def port_mappings_yaml(ports: list[int], listen: str = "127.0.0.1", indent: int = 6) -> str:
+def port_mappings_yaml(ports: list[int], listen: str = "127.0.0.1", indent: int = 6, host_offset: int = 0) -> str:
+    """NodePort N on host port N + host_offset (a second cluster on one machine moves its ports)."""
     pad = " " * indent
     lines = []
     for port in ports:
-        lines += [f"{pad}- containerPort: {port}", f"{pad}  hostPort: {port}",
+        lines += [f"{pad}- containerPort: {port}", f"{pad}  hostPort: {port + host_offset}",
                   f"{pad}  listenAddress: \"{listen}\"", f"{pad}  protocol: TCP"]
     return "\n".join(lines)
 
@@ -38,10 +39,12 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 
 def render_cluster_config(name: str = versions.CLUSTER_NAME, ports: list[int] | None = None,
-                          template: str | None = None) -> str:
+                          template: str | None = None, host_offset: int | None = None) -> str:
+    """`host_offset` None: DOCKYARD_NODEPORT_HOST_OFFSET (settings.py), 0 when unset."""
     template = template if template is not None else (MANIFEST_DIR / "cluster.yaml").read_text()
     ports = nodeports() if ports is None else ports
-    return fill(template, {"NAME": name, "PORT_MAPPINGS": port_mappings_yaml(ports)})
+    host_offset = settings.nodeport_host_offset() if host_offset is None else host_offset
+    return fill(template, {"NAME": name, "PORT_MAPPINGS": port_mappings_yaml(ports, host_offset=host_offset)})
 
 
 def render_manifest(filename: str, values: dict[str, str], folder: Path = MANIFEST_DIR) -> str:

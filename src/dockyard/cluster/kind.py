@@ -5,6 +5,8 @@ a dockerd restart are started again and checked. What learners made in a cluster
 silently: one made from an older node recipe is kept (with a note), and a cluster is recreated
 only when asked (`recreate=True`) or when it cannot be repaired, after saying what goes with it.
 `decide()` holds that rule. A creation that fails or is interrupted removes its half-made cluster.
+The node image follows the way (ways.py): kind's published node pinned by digest when online,
+ours built from source otherwise.
 """
 from __future__ import annotations
 
@@ -17,15 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import versions
+from .. import settings, versions, ways
 from ..display import Progress
 from ..engine import connect
 from ..errors import DockyardError
+from ..images.build import existing, pull_pinned
 from ..kube import api_client, require_context
 from ..paths import BUILD
 from ..ports import is_free
 from ..timings import timed
-from . import config, gobuild, node_image
+from . import config, gobuild, kindtool, node_image
 
 KIND_LABEL = versions.KIND_CLUSTER_LABEL
 ROLE_LABEL = "io.x-k8s.kind.role"
@@ -40,11 +43,28 @@ SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", 
 class State:
     kind: str                  # "absent", "running", "stopped"
     nodes: list                # docker containers of the cluster
-    image: str = ""
+    image: str = ""            # the reference the nodes were made from
+    image_id: str = ""         # and that image's ID
 
 
-def kind_binary() -> str:
-    return str(gobuild.ensure_program("kind"))
+@dataclass(frozen=True)
+class NodeImage:
+    """What `kind create cluster --image` gets. A pinned image is compared with the nodes by
+    image ID; ours by its tag, which carries the recipe."""
+    ref: str
+    image_id: str = ""
+
+    def runs(self, current: State) -> bool:
+        return current.image_id == self.image_id if self.image_id else current.image == self.ref
+
+
+def kind_binary(log=print) -> str:
+    """From source, kind is built with Go like the node's programs; on any other way (or none
+    decided yet) it is found, built or downloaded and checked (kindtool.py)."""
+    way = ways.settled()
+    if way is not None and way.name == ways.FROM_SOURCE:
+        return str(gobuild.ensure_program("kind"))
+    return str(kindtool.ensure_kind(log))
 
 
 # -- pure helpers (unit-tested) ----------------------------------------------------------
@@ -116,9 +136,11 @@ def describe_loss(pods_by_namespace: dict[str, int] | None, show: int = 5) -> st
     return f"{len(work)} namespace{'' if len(work) == 1 else 's'} of workloads: {', '.join(listed)}"
 
 
-def outdated_note(running: str, newer: str, pods_by_namespace: dict[str, int] | None) -> str:
-    return (f"note: the cluster was kept; it runs {running}, and a newer node recipe exists ({newer}): "
-            f"`dockyard cluster up --recreate` would rebuild it, losing {describe_loss(pods_by_namespace)}")
+def outdated_note(running: str, newer: str, pods_by_namespace: dict[str, int] | None, pinned: bool = False) -> str:
+    what, action = (("the kit pins another node image", "make it again from that") if pinned
+                    else ("a newer node recipe exists", "rebuild it"))
+    return (f"note: the cluster was kept; it runs {running}, and {what} ({newer}): "
+            f"`dockyard cluster up --recreate` would {action}, losing {describe_loss(pods_by_namespace)}")
 
 
 # -- facts from the machine --------------------------------------------------------------
@@ -138,8 +160,8 @@ def raise_inotify_limit() -> None:
 def check_ports_free(ports: list[int], host: str = "127.0.0.1") -> None:
     for port in ports:
         if not is_free(host, port):
-            raise DockyardError(f"port {host}:{port} is taken, and the cluster maps NodePorts "
-                                f"{ports[0]}-{ports[-1]} there",
+            raise DockyardError(f"port {host}:{port} is taken, and the cluster publishes its NodePorts on "
+                                f"{host}:{ports[0]}-{ports[-1]}",
                                 f"stop what listens on it (`ss -ltnp 'sport = :{port}'`), then retry")
 
 
@@ -147,7 +169,7 @@ def state(client, name: str = versions.CLUSTER_NAME) -> State:
     nodes = client.containers.list(all=True, filters={"label": f"{KIND_LABEL}={name}"})
     kind = classify({c.name: c.status for c in nodes})
     image = nodes[0].attrs.get("Config", {}).get("Image", "") if nodes else ""
-    return State(kind, nodes, image)
+    return State(kind, nodes, image, nodes[0].attrs.get("Image", "") if nodes else "")
 
 
 def _run(cmd: list[str], progress: Progress | None = None, check: bool = True) -> subprocess.CompletedProcess:
@@ -232,12 +254,13 @@ def wait_healthy(expected: int = 3, timeout: float = READY_TIMEOUT, progress: Pr
 
 def create(client, tag: str, progress: Progress, name: str = versions.CLUSTER_NAME) -> None:
     ports = config.nodeports()
-    check_ports_free(ports)
+    offset = settings.nodeport_host_offset()
+    check_ports_free([port + offset for port in ports])
     raise_inotify_limit()
     path = BUILD / "kind-cluster.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(config.render_cluster_config(name, ports))
-    make_cluster(kind_binary(), tag, path, progress, name)
+    path.write_text(config.render_cluster_config(name, ports, host_offset=offset))
+    make_cluster(kind_binary(progress.line), tag, path, progress, name)
 
 
 def _one_line(err: BaseException) -> str:
@@ -348,10 +371,45 @@ def revive(client, current: State, progress: Progress, name: str = versions.CLUS
     return wait_healthy(timeout=180 if repaired else 60, progress=progress)
 
 
-def cluster_up(name: str = versions.CLUSTER_NAME, recreate: bool = False) -> str:
+def node_for(client, way: ways.Way, progress: Progress, name: str = versions.CLUSTER_NAME) -> NodeImage:
+    """The node image of this way: pulled by its digest online, built from source, or what is here."""
+    if way.name == ways.ONLINE:
+        ref = settings.kind_node_image()
+        found = existing(client, ref)
+        if found is None:
+            with progress.step(f"Pulling the node image {ways.short_ref(ref)}"):
+                found = pull_pinned(client, ref, progress, section="cluster")
+            name_tag = ref.split("@")[0]
+            if ":" in name_tag.rsplit("/", 1)[-1] and existing(client, name_tag) is None:
+                found.tag(*name_tag.rsplit(":", 1))   # a name in `docker images`, safe from `image prune`
+        return NodeImage(ref, found.id)
+    if way.name == ways.HERE:
+        return node_here(client, name)
+    return NodeImage(node_image.ensure_node_image(client, progress))
+
+
+def node_here(client, name: str = versions.CLUSTER_NAME) -> NodeImage:
+    """A node image already on the engine: the one the cluster runs, else ours, else the pinned one."""
+    found = []
+    built = node_image.node_image_ref()
+    if existing(client, built) is not None:
+        found.append(NodeImage(built))
+    pinned_ref = settings.kind_node_image()
+    pinned = existing(client, pinned_ref)
+    if pinned is not None:
+        found.append(NodeImage(pinned_ref, pinned.id))
+    if not found:
+        raise DockyardError("no node image is on the engine any more",
+                            "run `dockyard cluster up --online` or `dockyard cluster up --from-source`")
+    running = state(client, name)
+    return next((node for node in found if node.runs(running)), found[0])
+
+
+def cluster_up(name: str = versions.CLUSTER_NAME, recreate: bool = False, way: ways.Way | None = None) -> str:
     """Bring the kit's cluster up (or reuse it) and return its kube context.
 
-    recreate=True deletes an existing cluster and makes a new one from the current node recipe.
+    recreate=True deletes an existing cluster and makes a new one from the current node image.
+    `way`: how the node image is had (ways.py); None decides it here, unless this run already did.
     """
     other = external_context()
     if other:
@@ -361,11 +419,12 @@ def cluster_up(name: str = versions.CLUSTER_NAME, recreate: bool = False) -> str
         return other
     progress = Progress(f"Cluster {name}")
     client = connect()
+    way = ways.settle(way) if way else ways.current(client)
     raise_inotify_limit()
     with timed("cluster", "cluster up"):
-        tag = node_image.ensure_node_image(client, progress)
+        node = node_for(client, way, progress, name)
         current = state(client, name)
-        outdated = current.kind != "absent" and current.image != tag
+        outdated = current.kind != "absent" and not node.runs(current)
         decision = decide(current.kind, outdated, recreate)
         if decision.action == "check":
             with progress.step("Checking the existing cluster"), timed("cluster", "check or repair"):
@@ -373,14 +432,14 @@ def cluster_up(name: str = versions.CLUSTER_NAME, recreate: bool = False) -> str
             decision = decide(current.kind, outdated, recreate, healthy)
         if decision.action == "keep":
             if decision.newer_recipe:
-                print(outdated_note(current.image, tag, pods_by_namespace()))
+                print(outdated_note(current.image, node.ref, pods_by_namespace(), pinned=bool(node.image_id)))
             return versions.KUBE_CONTEXT
         if decision.action == "recreate":
             # Say what goes before it goes.
             print(f"Recreating the cluster {name} ({decision.reason}), losing {describe_loss(pods_by_namespace())}")
             with progress.step(f"Deleting the cluster ({decision.reason})"):
                 delete(name, progress)
-        create(client, tag, progress, name)
+        create(client, node.ref, progress, name)
     return versions.KUBE_CONTEXT
 
 

@@ -1,11 +1,12 @@
-"""Make catalog images: skip when present and unchanged, otherwise build with a streamed log."""
+"""Make catalog images: skip when present and unchanged, otherwise build with a streamed log.
+On the online way (ways.py) the base is pulled by its pinned digest instead of made here."""
 from __future__ import annotations
 
 import hashlib
 import shutil
 from pathlib import Path
 
-from .. import versions
+from .. import settings, versions
 from ..display import Progress
 from ..errors import DockyardError
 from ..paths import BUILD, REPO
@@ -65,18 +66,58 @@ def require_image(client, key: str) -> Image:
     return entry
 
 
-def try_upstream(client, entry: Image, progress: Progress) -> bool:
-    """Pull the upstream image when a registry answers; tag it with our reference."""
-    if not entry.upstream:
-        return False
+def upstream_ref(entry: Image) -> str:
+    """What the online way pulls for `entry`: its pin, or the override of the Debian pin."""
+    return settings.debian_image() if entry.upstream == versions.DEBIAN_SLIM_IMAGE else entry.upstream
+
+
+def split_pinned(ref: str) -> tuple[str, str]:
+    """`name[:tag]@sha256:…` -> (name, digest); the engine pulls by the digest, the tag is a note."""
+    name, _, digest = ref.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:  # a tag, not a registry's port
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return name, digest
+
+
+# Lines of a pull worth showing; the others are byte counters.
+PULL_NOTES = ("Pulling from", "Pull complete", "Already exists", "Digest:", "Status:")
+
+
+def pull_pinned(client, ref: str, progress: Progress, section: str = "images"):
+    """The image of a digest-pinned `ref`: the engine's copy, else pulled by that digest.
+    A failure (no such digest, a digest mismatch, no network) is one line naming `ref`;
+    nothing on the engine is removed or retagged then."""
     import docker
+    found = existing(client, ref)
+    if found is not None:
+        return found
+    name, digest = split_pinned(ref)
+    override = settings.override_of(ref)
+    fix = (f"check {override}" if override else "check the pin in src/dockyard/versions.py") \
+        + ", or run `dockyard prepare --from-source`"
+    progress.line(f"pulling {ref}")
     try:
-        pulled = client.images.pull(entry.upstream)
-    except docker.errors.APIError:
-        return False
-    pulled.tag(entry.repository, entry.tag)
-    progress.line(f"pulled {entry.upstream}")
-    return True
+        with timed(section, f"pull {ref}"):
+            for event in client.api.pull(name, tag=digest, stream=True, decode=True):
+                if "error" in event:
+                    raise docker.errors.APIError(event["error"])
+                status = event.get("status", "")
+                if status.startswith(PULL_NOTES):
+                    progress.line(" ".join(filter(None, [event.get("id", ""), status])))
+    except docker.errors.APIError as err:
+        reason = (str(err.explanation or err).strip().splitlines() or ["?"])[0]
+        raise DockyardError(f"pulling {ref} failed: {reason}", fix) from None
+    pulled = existing(client, ref)
+    if pulled is None:
+        raise DockyardError(f"pulling {ref} ended without the image", fix)
+    return pulled
+
+
+def is_image(client, current, ref: str) -> bool:
+    """Whether `current` is the very image `ref` names (by image ID; False when `ref` is not here)."""
+    wanted = existing(client, ref)
+    return wanted is not None and wanted.id == current.id
 
 
 def stream_build(client, context: Path, ref: str, buildargs: dict, labels: dict, progress: Progress) -> None:
@@ -108,16 +149,30 @@ def prepared_context(entry: Image) -> Path:
     return target
 
 
-def ensure_image(client, entry: Image, progress: Progress, force: bool = False, allow_upstream: bool = True) -> str:
-    """Make sure `entry` exists with the current recipe. Returns "kept", "pulled" or "built"."""
+def keeps(client, entry: Image, current, recipe: str, online: bool) -> bool:
+    """Whether the image found under `entry.ref` stays. Ours with the current recipe stays on
+    either way. A pulled one has no recipe label: it stays, unless the online way pins another."""
+    label = current.labels.get(RECIPE_LABEL)
+    if label == recipe:
+        return True
+    if label is None and entry.upstream:
+        return not online or is_image(client, current, upstream_ref(entry))
+    return False
+
+
+def ensure_image(client, entry: Image, progress: Progress, force: bool = False, online: bool = False) -> str:
+    """Make sure `entry` exists with the current recipe. Returns "kept", "pulled" or "built".
+    `online`: an entry with an upstream is pulled by its digest instead of made here."""
     base_id = existing(client, image(entry.base).ref).id if entry.base else ""
     recipe = recipe_hash(entry, base_id)
     current = existing(client, entry.ref)
-    if current is not None and not force and (
-            current.labels.get(RECIPE_LABEL) == recipe or current.labels.get(RECIPE_LABEL) is None
-            and allow_upstream):
+    online = online and bool(entry.upstream)
+    if current is not None and not force and keeps(client, entry, current, recipe, online):
         return "kept"
-    if allow_upstream and try_upstream(client, entry, progress):
+    if online:
+        pulled = pull_pinned(client, upstream_ref(entry), progress)
+        pulled.tag(entry.repository, entry.tag)
+        progress.line(f"tagged {upstream_ref(entry)} as {entry.ref}")
         return "pulled"
     labels = kit_labels(recipe)
     with timed("images", entry.ref) as result:
@@ -135,16 +190,19 @@ def ensure_image(client, entry: Image, progress: Progress, force: bool = False, 
     return "built"
 
 
-def ensure_images(client, keys: list[str] | None = None, force: bool = False) -> dict:
+def ensure_images(client, keys: list[str] | None = None, force: bool = False, online: bool = False) -> dict:
+    """Every catalog image (or those of `keys`, with their bases). `online`: the way decided by
+    ways.py; only then is anything pulled."""
     progress = Progress("Images")
     results = {}
     for entry in build_order(keys):
         with progress.step(f"Image {entry.ref}"):
             try:
-                results[entry.ref] = ensure_image(client, entry, progress, force)
+                results[entry.ref] = ensure_image(client, entry, progress, force, online)
             except KeyboardInterrupt:
-                raise DockyardError(f"interrupted while making {entry.ref}",
-                                    "run `dockyard clean` to remove what it left, then `dockyard images`")
+                raise DockyardError(f"interrupted while making {entry.ref} (no half-made image is tagged)",
+                                    "run `dockyard prepare` again: the steps that finished come from the "
+                                    "build cache, and it removes the untagged leftovers")
     return results
 
 

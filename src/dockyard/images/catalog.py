@@ -4,7 +4,8 @@ Notebooks refer to images only through this catalog (`image("python").ref`), so 
 is spelled once. `how` is one of:
   mmdebstrap  a Debian root filesystem from the machine's apt sources, `docker import`ed
   dockerfile  `docker build` of docker/<context> with ARG BASE_IMAGE = the `base` entry
-When a registry answers, an entry with `upstream` is pulled and tagged as `ref` instead.
+On the online way (ways.py) the one entry with an `upstream`, the base, is pulled by that digest
+and tagged as `ref` instead; every other image is still built on it from our Dockerfile.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ class Image:
     how: str
     context: str = ""             # folder under docker/
     base: str = ""                # catalog key passed as BASE_IMAGE
-    upstream: str = ""            # pulled instead when a registry is reachable
+    upstream: str = ""            # pulled instead on the online way; pinned by digest
     packages: tuple = ()          # Debian packages (mmdebstrap --include)
     wheels: tuple = ()            # Python requirements served from the host's wheelhouse
     extra: dict = field(default_factory=dict, hash=False)
@@ -33,9 +34,8 @@ class Image:
 
 _ENTRIES = [
     Image("base", "dockyard/debian", versions.DEBIAN_SUITE, "mmdebstrap",
-          upstream=f"debian:{versions.DEBIAN_SUITE}-slim", packages=("ca-certificates",)),
-    Image("busybox", "dockyard/busybox", "1.35", "dockerfile", context="busybox", base="base",
-          upstream="busybox:1.35"),
+          upstream=versions.DEBIAN_SLIM_IMAGE, packages=("ca-certificates",)),
+    Image("busybox", "dockyard/busybox", "1.35", "dockerfile", context="busybox", base="base"),
     Image("python", "dockyard/python", "3.11", "dockerfile", context="python", base="base",
           wheels=("flask==3.1.2",)),
     Image("registry", "dockyard/registry", "2.8", "dockerfile", context="registry", base="base"),
