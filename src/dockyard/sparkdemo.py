@@ -1,4 +1,4 @@
-"""Plumbing for the Spark demos: the memory they need, the deck they count, the master's view.
+"""Plumbing for the Spark demos: the memory they need, the text they count, the master's view.
 
 The Docker and Kubernetes calls that start Spark stay in the notebooks; this module only does
 arithmetic, waiting and parsing.
@@ -6,7 +6,6 @@ arithmetic, waiting and parsing.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,7 @@ JVM_OVERHEAD_MB = 250
 PYTHON_WORKER_MB = 100
 HEADROOM_MB = 512           # the notebook, the engine and the rest of the machine
 
-SLIDES_ENV = "DOCKYARD_SLIDES"
-SLIDES_NAME = "docker-and-kubernetes-slides.txt"
+NOTEBOOKS = REPO / "notebooks"   # the word count reads the prose the kit ships, nothing beside it
 
 
 @dataclass
@@ -83,16 +81,20 @@ def require_memory(client, workers: int) -> MemoryCheck:
     return check
 
 
-def slides_path(env: dict | None = None, repo: Path = REPO) -> Path:
-    """The slide deck the word count reads: $DOCKYARD_SLIDES, else ../shared/seed/ beside the repo."""
-    env = os.environ if env is None else env
-    candidates = [Path(env[SLIDES_ENV])] if env.get(SLIDES_ENV) else []
-    candidates.append(repo.parent / "shared" / "seed" / SLIDES_NAME)
-    for path in candidates:
-        if path.is_file():
-            return path.resolve()
-    raise DockyardError(f"the slide deck is not at {candidates[-1]}",
-                        f"set {SLIDES_ENV}=/path/to/{SLIDES_NAME} and run the notebook again")
+def kit_prose(folder: Path = NOTEBOOKS) -> str:
+    """The markdown cells of the kit's own notebooks in `folder`, joined: what the word count reads.
+
+    Only the repository's own files are read, so the demo runs from a clean clone alone."""
+    cells = []
+    for path in sorted(folder.glob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells += ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                  for cell in notebook.get("cells", []) if cell.get("cell_type") == "markdown"]
+    text = "\n\n".join(cell for cell in cells if cell.strip())
+    if not text:
+        raise DockyardError(f"no notebook prose to count in {folder}",
+                            "run the demo from a complete checkout of the kit")
+    return text + "\n"
 
 
 def alive_workers(state: dict) -> list[dict]:

@@ -1,7 +1,10 @@
+import json
+
 import pytest
 
 from dockyard import sparkdemo
 from dockyard.errors import DockyardError
+from dockyard.paths import REPO
 
 MEMINFO = """MemTotal:       24000000 kB
 MemFree:         1000000 kB
@@ -32,23 +35,29 @@ def test_meminfo_without_mem_available_falls_back_to_the_engine_total():
     assert check.available_mb == 2048
 
 
-def test_slides_from_the_environment_first(tmp_path):
-    deck = tmp_path / "deck.txt"
-    deck.write_text("hello")
-    assert sparkdemo.slides_path({sparkdemo.SLIDES_ENV: str(deck)}, repo=tmp_path / "repo") == deck
+def _notebook(path, *cells):
+    path.write_text(json.dumps({"cells": [{"cell_type": kind, "source": source, "metadata": {}}
+                                          for kind, source in cells]}))
 
 
-def test_slides_beside_the_repository(tmp_path):
-    seed = tmp_path / "shared" / "seed"
-    seed.mkdir(parents=True)
-    (seed / sparkdemo.SLIDES_NAME).write_text("slides")
-    assert sparkdemo.slides_path({}, repo=tmp_path / "main").name == sparkdemo.SLIDES_NAME
+def test_kit_prose_joins_the_markdown_cells_of_every_notebook(tmp_path):
+    _notebook(tmp_path / "b.ipynb", ("markdown", ["## Two\n", "words here"]))
+    _notebook(tmp_path / "a.ipynb", ("markdown", "# One"), ("code", "print('not prose')"), ("markdown", "  "))
+    (tmp_path / "notes.txt").write_text("not a notebook")
+    assert sparkdemo.kit_prose(tmp_path) == "# One\n\n## Two\nwords here\n"
 
 
-def test_missing_slides_say_how_to_point_at_them(tmp_path):
+def test_kit_prose_reads_the_repository_only():
+    assert sparkdemo.NOTEBOOKS.parent == REPO
+    prose = sparkdemo.kit_prose()
+    assert "Spark, right away" in prose                # demo2's own title
+    assert "setup()  # errors from the kit" not in prose   # 00-start-here's code stays out
+
+
+def test_kit_prose_without_notebooks_says_so(tmp_path):
     with pytest.raises(DockyardError) as err:
-        sparkdemo.slides_path({}, repo=tmp_path / "main")
-    assert sparkdemo.SLIDES_ENV in str(err.value)
+        sparkdemo.kit_prose(tmp_path)
+    assert str(tmp_path) in str(err.value)
 
 
 def test_alive_workers_from_the_master_json():
