@@ -1,7 +1,10 @@
-"""Every lab, executed twice with papermill against the real engine and cluster.
+"""Every lab, executed three ways with papermill against the real engine and cluster.
 
 With solutions every check must pass; without them every check must say "not yet" and nothing
-may raise. A check that passes on an empty attempt is caught by the second run.
+may raise. A check that passes on an empty attempt is caught by the second run. The third way
+runs the lab's `wrong` cells, plausible wrong answers, in place of the solutions: run k tries the
+k-th wrong answer of every exercise at once (each exercise is put right after its check, so the
+next one starts from a good state), and each check must say "not yet" and name the mistake.
 DOCKYARD_LABS=glob narrows the set.
 """
 import os
@@ -14,6 +17,7 @@ import pytest
 from dockyard.labkit import results_from_notebook
 from dockyard.papermill_run import execute, run_parameters
 from dockyard.ports import free_port
+from dockyard.variants import wrong_answer_run, wrong_runs
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = sorted((REPO / "labs").glob(os.environ.get("DOCKYARD_LABS", "*.ipynb")))
@@ -34,6 +38,12 @@ def run_lab(lab: Path, solutions: bool) -> dict:
     assert results is not None, f"{lab.name} published no summary (its last cells must call lab.summary())"
     assert results["total"] >= 3, f"{lab.name} has only {results['total']} exercises"
     return results
+
+
+def wrong_runs_of(labs) -> list:
+    """(lab, k) for each run of wrong answers a lab needs, read from the notebooks themselves."""
+    return [pytest.param(lab, k, id=f"{lab.stem}-wrong{k + 1}")
+            for lab in labs for k in range(wrong_runs(nbformat.read(lab, as_version=4)))]
 
 
 def test_there_are_labs():
@@ -72,3 +82,29 @@ def test_each_audience_copy_runs_as_its_audience_expects(audience, all_done, tmp
     output = execute(copy, params, suffix=f"-{audience}")
     results = results_from_notebook(nbformat.read(output, as_version=4))
     assert [r["ok"] for r in results["results"]] == [all_done] * results["total"]
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("lab, index", wrong_runs_of(LABS))
+def test_lab_with_wrong_answers_says_what_is_wrong(lab, index):
+    """Run k: every exercise's k-th wrong answer in place of its solution; its check names the mistake."""
+    notebook, tried = wrong_answer_run(nbformat.read(lab, as_version=4), index)
+    source = REPO / "build" / "wrong-answers" / f"{lab.stem}-wrong{index + 1}.ipynb"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, source)
+    output = execute(source, parameters(lab, solutions=True))
+    results = results_from_notebook(nbformat.read(output, as_version=4))
+    assert results is not None, f"{source.name} published no summary"
+    rows = {r["exercise"]: r for r in results["results"]}
+    problems = []
+    for key, cell in tried.items():
+        mistake = cell.source.splitlines()[0].removeprefix("# wrong:").strip()
+        expect = cell.metadata["dockyard"]["expect"]
+        message = rows[key]["message"]
+        if rows[key]["ok"] or not message.startswith("not yet: "):
+            problems.append(f"{cell.id} ({mistake}): the check let it pass: {message!r}")
+        elif expect not in message:
+            problems.append(f"{cell.id} ({mistake}): the check says {message!r}, without {expect!r}")
+    problems += [f"{key} ran its solution in this run, yet: {row['message']!r}"
+                 for key, row in rows.items() if key not in tried and not row["ok"]]
+    assert not problems, "\n".join(problems)

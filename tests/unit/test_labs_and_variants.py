@@ -75,6 +75,8 @@ def test_learner_variant_folds_solutions_and_hints():
     assert "<details>" in hint.source and "open" not in hint.source
     assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
     assert solution.outputs == []
+    assert hint.metadata["editable"] is False and hint.metadata["deletable"] is False
+    assert "editable" not in solution.metadata and "editable" not in params.metadata
 
 
 def test_presenter_variant_shows_solutions_opens_hints_and_enlarges_output():
@@ -85,6 +87,7 @@ def test_presenter_variant_shows_solutions_opens_hints_and_enlarges_output():
     assert presenter.source == PRESENTER_CELL
     assert "<details open>" in hint.source
     assert "jupyter" not in solution.metadata
+    assert "editable" not in hint.metadata, "the presenter may edit anything"
     assert source.cells[1].source.startswith("<details>"), "the source notebook is left as it was"
 
 
