@@ -646,9 +646,10 @@ def _wait_pod(core, namespace: str, name: str, decided, wait: float):
         return _read(core.read_namespaced_pod, name, namespace)
 
 
-def pod_running(core, namespace: str, name: str, wait: float = 30, settle: float = 2) -> Verdict:
+def pod_running(core, namespace: str, name: str, wait: float = 30, settle: float = 5) -> Verdict:
     """The pod runs: every container running and ready, none restarted (a fresh pod gets `wait`
-    seconds). A container that ends at once can look Running for a moment, so a pod that started
+    seconds). A container that ends at once can look Running for a moment, and the kubelet reports
+    its end a few seconds later on a busy node (2 s was seen to be too short), so a pod that started
     less than `settle` seconds ago is looked at again after that."""
     def decided(pod):
         return running_and_ready(pod) or container_trouble(pod) is not None or \

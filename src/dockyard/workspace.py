@@ -7,7 +7,6 @@ theirs, and a `git pull` of the kit never touches it.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from .paths import REPO
@@ -21,8 +20,13 @@ def workspace_dir() -> Path:
 
 
 def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[list[Path], list[Path]]:
-    """Copy every notebook the learner does not have yet. Returns (copied, kept as the learner's)."""
-    if target.resolve() == source.resolve() or source.resolve() in target.resolve().parents:
+    """Write the learner's copy (variants.py) of every notebook the learner does not have yet.
+    Returns (copied, kept as the learner's)."""
+    import nbformat
+    from .variants import to_variant
+    where, kit = target.resolve(), source.resolve()
+    tracked = where == kit or (kit in where.parents and kit / "build" not in [where, *where.parents])
+    if tracked:   # inside the checkout, except its ignored build/ folder
         from .errors import DockyardError
         raise DockyardError(f"the workspace {target} is inside the kit's checkout",
                             "set DOCKYARD_WORKSPACE to a folder outside it")
@@ -34,6 +38,8 @@ def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[l
                 kept.append(dest)
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
+            copy = to_variant(nbformat.read(path, as_version=4), "learner")
+            nbformat.validator.normalize(copy)
+            nbformat.write(copy, dest)
             copied.append(dest)
     return copied, kept

@@ -21,7 +21,6 @@ from dockyard.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_setting
 from dockyard.paths import BUILD, REPO
 from dockyard.ports import free_port
 from dockyard.timings import record
-from dockyard.variants import write_variant
 from dockyard.workspace import seed
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
@@ -55,8 +54,7 @@ def jupyterlab():
     root = OUT / "root"
     for old in (root, OUT / "workspaces", OUT / "settings"):   # no tabs restored from a previous run
         shutil.rmtree(old, ignore_errors=True)
-    seed(root, folders=("notebooks",))   # as `make lab` does: a workspace outside git
-    write_variant("learner", [REPO / "labs"], root)   # root/labs/: what a self-paced learner opens
+    seed(root)   # as `make lab` does: the learner's copy, in a workspace outside git
     write_quiet_settings()
     port, token = free_port(), secrets.token_hex(16)
     command = lab_command("127.0.0.1", port, root=root, token=token, open_browser=False)

@@ -23,6 +23,12 @@ REPO = Path(__file__).resolve().parents[2]
 LABS = sorted((REPO / "labs").glob(os.environ.get("DOCKYARD_LABS", "*.ipynb")))
 
 
+@pytest.fixture(autouse=True)
+def fresh_progress(tmp_path, monkeypatch):
+    """Each run starts with no saved progress (the kernel inherits this), as a new learner does."""
+    monkeypatch.setenv("DOCKYARD_PROGRESS_DIR", str(tmp_path / "progress"))
+
+
 def parameters(lab: Path, solutions: bool) -> dict:
     """The usual test parameters, plus a free host port for each `*_port` the lab declares."""
     params = {**run_parameters(lab), "solutions": solutions}
@@ -108,3 +114,20 @@ def test_lab_with_wrong_answers_says_what_is_wrong(lab, index):
     problems += [f"{key} ran its solution in this run, yet: {row['message']!r}"
                  for key, row in rows.items() if key not in tried and not row["ok"]]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.notebook
+def test_progress_and_work_survive_a_kernel_restart():
+    """Lab 1 solved in one kernel; a new kernel (a restart) without solutions still has the saved
+    score and the learner's containers, and its checks pass on them."""
+    lab = REPO / "labs" / "01-docker-basics.ipynb"
+    params = {**parameters(lab, solutions=True), "cleanup": False}
+    execute(lab, params, suffix="-before-restart")
+    output = execute(lab, {**params, "solutions": False, "cleanup": True}, suffix="-after-restart")
+    executed = nbformat.read(output, as_version=4)
+    said = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "welcome back: 3 of 3 done" in said, said[:500]
+    # The containers were kept: the last two checks pass again on them (the first says "not yet"
+    # now, truthfully: exercise 3 stopped that server).
+    ok = {r["exercise"]: r["ok"] for r in results_from_notebook(executed)["results"]}
+    assert ok["once"] and ok["stop"], ok
