@@ -189,7 +189,9 @@ def test_learner_copy_of_a_lab_hides_solutions_and_says_not_yet(jupyterlab, brow
 
 
 def git_status() -> str:
-    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
+    """What git sees changed where JupyterLab could write: the notebooks and labs it serves copies of."""
+    return subprocess.run(["git", "status", "--porcelain", "--", "notebooks", "labs"], cwd=REPO,
+                          capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="module", autouse=True)
