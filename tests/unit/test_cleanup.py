@@ -69,3 +69,11 @@ def test_an_engine_gone_mid_cell_is_one_line():
     line = lost_engine(gone)
     assert line and "dockyard engine up" in line and "from the top" in line
     assert lost_engine(ValueError("a bug of ours")) is None
+
+
+def test_a_full_disk_during_a_build_names_the_disk_not_the_dockerfile(tmp_path):
+    from dockyard.images.build import build_failed
+    err = build_failed("x:1", tmp_path / "ctx", "write /big: no space left on device\n")
+    assert "disk is full" in str(err) and "docker system df" in str(err) and "Dockerfile" not in str(err)
+    other = build_failed("x:1", tmp_path / "ctx", "The command '/bin/sh -c false' returned a non-zero code: 1")
+    assert "fix docker/ctx/Dockerfile" in str(other)

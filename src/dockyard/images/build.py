@@ -120,14 +120,24 @@ def is_image(client, current, ref: str) -> bool:
     return wanted is not None and wanted.id == current.id
 
 
+def build_failed(ref: str, context: Path, error: str) -> DockyardError:
+    """The one line for a failed build: a full disk is the machine's problem, not the Dockerfile's."""
+    error = " ".join(error.split())
+    if "no space left on device" in error:
+        return DockyardError(f"building {ref} failed: the engine's disk is full ({error[-160:]})",
+                             "free space (`docker system df` shows what uses it; `dockyard clean`, "
+                             "`docker builder prune`), then run `dockyard images` again")
+    return DockyardError(f"building {ref} failed: {error}",
+                         f"fix docker/{context.name}/Dockerfile, then run `dockyard images`")
+
+
 def stream_build(client, context: Path, ref: str, buildargs: dict, labels: dict, progress: Progress) -> None:
     """docker build through the low-level API, each log line to the progress display."""
     last = ""
     for chunk in client.api.build(path=str(context), tag=ref, buildargs=buildargs, labels=labels,
                                   rm=True, forcerm=True, decode=True):
         if "error" in chunk:
-            raise DockyardError(f"building {ref} failed: {chunk['error'].strip()}",
-                                f"fix docker/{context.name}/Dockerfile, then run `dockyard images`")
+            raise build_failed(ref, context, chunk["error"])
         for line in chunk.get("stream", "").splitlines():
             if line.strip():
                 last = line
