@@ -64,3 +64,16 @@ KUBE_CONTEXT_ENV = "DOCKYARD_KUBE_CONTEXT"
 # pyspark from PyPI (an sdist carrying Spark's jars, built into a wheel on the host): the Spark
 # image and both Spark demos use it. Spark 4 needs Java 17+ (Debian's openjdk-17-jre-headless).
 SPARK_VERSION = "4.3.0"
+
+# A current Docker Engine, built from Go modules (engine/current.py) and run as a second engine
+# by tests/engine29: what laptops run (Engine 29, containerd image store, BuildKit, API 1.56).
+# moby's v2 module is Engine 29's daemon; the newest the Go proxy serves is v2.0.0-beta.24, whose
+# releases/versions.yaml names 29.8.0 as the last release, so dockerd reports 29.8.0 with the
+# module version as build metadata. runc: the newest 1.3 (Debian's 1.1.5 cannot start Engine 29's
+# containers). containerd: the one that module requires, built only if Debian's 1.6 stops working.
+CURRENT_ENGINE_MODULE_VERSION = "v2.0.0-beta.24"
+CURRENT_ENGINE_VERSION = f"29.8.0+moby.{CURRENT_ENGINE_MODULE_VERSION}"
+CURRENT_ENGINE_RUNC_VERSION = "v1.3.7"
+CURRENT_ENGINE_CONTAINERD_VERSION = "v2.3.5"
+# The buildx CLI plugin that module's Dockerfile tests with: `docker build` is BuildKit through it.
+CURRENT_ENGINE_BUILDX_VERSION = "v0.37.0"
