@@ -15,14 +15,31 @@ def timings_file() -> Path:
 
 
 def record(section: str, name: str, seconds: float, **extra) -> None:
-    """Add one measurement; several processes may write, so read-modify-write each time."""
+    """Add one measurement. Several processes write at once (the test lanes run side by side), so
+    each read-modify-write holds a lock, and the file is replaced whole."""
     path = timings_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(path.read_text()) if path.exists() else {}
-    data.setdefault(section, {})[name] = {"seconds": round(seconds, 2), **extra}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    tmp.replace(path)
+    with _locked(path.with_suffix(".lock")):
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data.setdefault(section, {})[name] = {"seconds": round(seconds, 2), **extra}
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+        tmp.replace(path)
+
+
+@contextmanager
+def _locked(lock_path: Path):
+    try:
+        import fcntl
+    except ImportError:   # Windows without WSL: one writer at a time is the user's own doing
+        yield
+        return
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @contextmanager
