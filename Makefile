@@ -9,7 +9,7 @@ LAB_PORT  ?= 8888
 # `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).
 PREPARE_FLAGS ?=
 
-.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs variants timings doctor
+.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs laptop variants timings doctor
 
 venv: $(VENV)/.installed
 # Exactly the locked versions, each checked against its sha256; then the kit itself, without deps.
@@ -28,13 +28,26 @@ prepare: venv
 lab: prepare
 	$(DOCKYARD) jupyter --host $(LAB_HOST) --port $(LAB_PORT)
 
-# The unit tests first (seconds), then the live ones; the timings table is printed either way.
-# The cluster tests go last but one: one of them restarts dockerd.
+# The unit tests first (seconds), then the live ones in two lanes side by side: the machine's own
+# engine and cluster (notebooks, labs, JupyterLab in chromium), and engines the tests start themselves
+# (faults, a current Engine 29, a laptop that never saw the kit: tests/support/second_engine.py).
+# The cluster tests go after both (one restarts dockerd), tests/finally last. The timings table is
+# printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
+LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser
+LIVE_SECOND := tests/faults tests/engine29 tests/laptop
+PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
+
 test: reset-timings prepare
-	@$(DOCKYARD) browser && $(PYTEST) tests/unit -q && \
-	$(PYTEST) tests/integration tests/notebooks tests/labs tests/browser tests/cluster tests/finally \
-		-v --durations=20 --timeout=1500 -p no:cacheprovider; \
-	status=$$?; $(DOCKYARD) timings; exit $$status
+	@$(DOCKYARD) browser && $(PYTEST) tests/unit -q || exit 1; \
+	mkdir -p build; rm -f build/second-lane.rc; \
+	( $(PYTEST_LIVE) $(LIVE_SECOND) > build/second-lane.log 2>&1; echo $$? > build/second-lane.rc ) & \
+	$(PYTEST_LIVE) $(LIVE_MAIN); main=$$?; \
+	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); \
+	echo "━━ second lane: $(LIVE_SECOND) ━━"; cat build/second-lane.log; \
+	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; \
+	$(DOCKYARD) timings; \
+	echo "lanes: main $$main, second $$second, cluster and finally $$last"; \
+	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$last -eq 0 ]
 
 reset-timings:
 	@rm -f build/timings.json
@@ -47,6 +60,10 @@ notebooks: venv
 
 labs: venv
 	$(PYTEST) tests/labs -v
+
+# A laptop that never saw the kit, simulated beside the main engine (tests/laptop/test_laptop.py).
+laptop: prepare
+	$(PYTEST) tests/laptop -v -s --timeout=1500 -p no:cacheprovider
 
 # The presenter's and the learner's copies of every notebook and lab, under build/variants/.
 variants: venv

@@ -75,5 +75,8 @@ def test_a_full_disk_during_a_build_names_the_disk_not_the_dockerfile(tmp_path):
     from dockyard.images.build import build_failed
     err = build_failed("x:1", tmp_path / "ctx", "write /big: no space left on device\n")
     assert "disk is full" in str(err) and "docker system df" in str(err) and "Dockerfile" not in str(err)
+    by_log = build_failed("x:1", tmp_path / "ctx", "The command '/bin/sh -c dd' returned a non-zero code: 1",
+                          ("dd: error writing '/big': No space left on device",))
+    assert "disk is full" in str(by_log)
     other = build_failed("x:1", tmp_path / "ctx", "The command '/bin/sh -c false' returned a non-zero code: 1")
     assert "fix docker/ctx/Dockerfile" in str(other)

@@ -120,10 +120,11 @@ def is_image(client, current, ref: str) -> bool:
     return wanted is not None and wanted.id == current.id
 
 
-def build_failed(ref: str, context: Path, error: str) -> DockyardError:
-    """The one line for a failed build: a full disk is the machine's problem, not the Dockerfile's."""
+def build_failed(ref: str, context: Path, error: str, log_tail: tuple = ()) -> DockyardError:
+    """The one line for a failed build: a full disk is the machine's problem, not the Dockerfile's.
+    A step that fills it often fails with a plain exit code; its own output says why."""
     error = " ".join(error.split())
-    if "no space left on device" in error:
+    if any("no space left on device" in text.lower() for text in (error, *log_tail)):
         return DockyardError(f"building {ref} failed: the engine's disk is full ({error[-160:]})",
                              "free space (`docker system df` shows what uses it; `dockyard clean`, "
                              "`docker builder prune`), then run `dockyard images` again")
@@ -134,13 +135,15 @@ def build_failed(ref: str, context: Path, error: str) -> DockyardError:
 def stream_build(client, context: Path, ref: str, buildargs: dict, labels: dict, progress: Progress) -> None:
     """docker build through the low-level API, each log line to the progress display."""
     last = ""
+    recent: list[str] = []
     for chunk in client.api.build(path=str(context), tag=ref, buildargs=buildargs, labels=labels,
                                   rm=True, forcerm=True, decode=True):
         if "error" in chunk:
-            raise build_failed(ref, context, chunk["error"])
+            raise build_failed(ref, context, chunk["error"], tuple(recent))
         for line in chunk.get("stream", "").splitlines():
             if line.strip():
                 last = line
+                recent = (recent + [line])[-20:]
                 progress.line(line)
     if not last.startswith("Successfully"):
         raise DockyardError(f"building {ref} ended without success", "run `dockyard images` again")

@@ -109,7 +109,7 @@ def built_wheel(requirement: str, log=print) -> Path:
             sdist = max(sdist_dir().iterdir(), key=lambda p: p.stat().st_mtime)
     log(f"pip wheel {sdist.name} (on the host, once)")
     before = set(built_dir().iterdir())
-    proc = _pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(built_dir()), str(sdist)])
+    proc = _pip(["wheel", "--quiet", "--no-deps", "--use-pep517", "--wheel-dir", str(built_dir()), str(sdist)])
     if proc.returncode != 0:
         raise _fail(f"building a wheel from {sdist.name}", proc)
     made = sorted(set(built_dir().iterdir()) - before) or [cached_file(built_dir(), requirement, (".whl",))]
