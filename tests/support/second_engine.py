@@ -363,10 +363,14 @@ class SecondEngine:
         return self._dockerd_pid()
 
     def revive(self) -> None:
-        """Start dockerd again on the same roots, after it was killed: what it held is still there."""
+        """Start dockerd again on the same roots, after it was killed: its containers, images and
+        volumes are still there. Its network store is not: Debian's dockerd 20.10, restarted after a
+        kill with a bridge of its own, deletes the host's `docker0`, the main engine's bridge (seen
+        here). On a laptop that bridge is the engine's own; beside a main engine it must not go."""
         if self._dockerd_pid() is not None:
             raise SecondEngineError(f"the second engine {self.name} still runs")
         self._stop_watch()
+        (self.data_root / "network" / "files" / "local-kv.db").unlink(missing_ok=True)
         self._launch()
         self._start_watch()
 
@@ -611,7 +615,9 @@ class SecondEngine:
         return found
 
     def _remove_bridges(self) -> None:
-        for bridge in sorted(self.bridges | self._bridges_in_range()):
+        """Only bridges of this engine: its own, and those with an address in its range. A name seen
+        in its events alone is never enough (a revived engine once named the main engine's docker0)."""
+        for bridge in sorted({self.bridge} | self._bridges_in_range()):
             if link_exists(bridge):
                 sh(["ip", "link", "del", bridge])
 

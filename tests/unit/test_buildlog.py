@@ -1,4 +1,4 @@
-from dockyard.buildlog import step_kinds
+from dockyard.buildlog import step_images, step_kinds
 
 LOG = """Step 1/7 : ARG BASE_IMAGE
 Step 2/7 : FROM ${BASE_IMAGE}
@@ -39,3 +39,14 @@ def test_multi_stage_froms_are_base():
 
 def test_no_steps():
     assert step_kinds([]) == []
+
+
+def test_step_images_are_the_images_named_by_arrows():
+    assert step_images(LOG) == {"631308dc4523", "b5ba93685ebe", "1a2b3c4d5e6f", "9f8e7d6c5b4a",
+                                "aabbccddeeff", "222222222222"}
+
+
+def test_step_images_skip_running_and_cache_lines_and_read_stream_chunks():
+    chunks = [" ---> Running in 2dc8f9f1f8c3\n", " ---> Removed intermediate container 2dc8f9f1f8c3\n",
+              " ---> e788a85a863f\n", " ---> Using cache\n", "Successfully built e788a85a863f\n"]
+    assert step_images(chunks) == {"e788a85a863f"}
