@@ -32,7 +32,6 @@ from dockyard.labkit import results_from_notebook
 from dockyard.papermill_run import execute, run_parameters
 from dockyard.ports import free_port
 from dockyard.timings import record, timed
-from support import second_engine as fixture_module
 from support.second_engine import MAIN_HOST, SecondEngine, SecondEngineError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,17 +71,15 @@ def programs() -> Path:
         pytest.fail(f"building the current engine: {exc}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine29(programs):
-    """The current engine, started as a second engine; DOCKER_HOST points at it for the session
-    (papermill's kernels inherit it). Everything of it is removed afterwards, also on failure."""
+    """The current engine, started as a second engine; DOCKER_HOST points at it for this module
+    (papermill's kernels inherit it). Everything of it is removed at the module's end, also on
+    failure, so the tests after it (the laptop's) see the machine as it was."""
     with pytest.MonkeyPatch.context() as mp:
-        # Until the fixture takes the binaries as parameters: its dockerd, and our folder first on
-        # the PATH dockerd gets, so `runc` is ours; containerd stays Debian's 1.6.
-        mp.setattr(fixture_module, "DOCKERD", str(programs / "dockerd"))
-        mp.setattr(fixture_module, "SYSTEM_PATH", f"{programs}:{fixture_module.SYSTEM_PATH}")
         try:
-            with SecondEngine(**ENGINE, extra_config=engine_config(programs)) as engine:
+            with SecondEngine(**ENGINE, extra_config=engine_config(programs), dockerd=str(programs / "dockerd"),
+                              programs=programs) as engine:
                 record("engine29", "start", engine.timings["start"])
                 mp.setenv("DOCKER_HOST", engine.host)
                 yield engine
@@ -90,7 +87,7 @@ def engine29(programs):
             pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def buildx_config(programs, tmp_path_factory) -> dict:
     """A DOCKER_CONFIG of our own whose cli-plugins hold the buildx we built (the machine's CLI
     has none, and the main engine's users keep their `docker build` as it is)."""
@@ -100,7 +97,7 @@ def buildx_config(programs, tmp_path_factory) -> dict:
     return {"DOCKER_CONFIG": str(config)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def catalog_on_engine29(engine29) -> list[str]:
     """The catalog images the notebooks use, copied from the main engine in one `docker save`."""
     refs = [image(key).ref for key in IMAGES]

@@ -252,9 +252,11 @@ class SecondEngine:
                  pool: str = "10.213.128.0/17", pool_size: int = 24, mirrors: tuple[str, ...] = (),
                  group: str | None = None, log_path: Path | str | None = None,
                  start_timeout: float = 60, stop_timeout: float = 60, extra_config: dict | None = None,
-                 dockerd: str | None = None, data_root: Path | str | None = None):
+                 dockerd: str | None = None, data_root: Path | str | None = None,
+                 programs: Path | str | None = None):
         self.name = name
         self._dockerd = dockerd          # another dockerd binary (a newer engine); None: DOCKERD
+        self.programs = programs         # a folder put first on dockerd's PATH (its runc, docker-proxy)
         self.root = Path(root or f"/var/lib/{name}")          # ext4 here: overlay2 works on it
         self.run_dir = Path(run_dir or f"/run/{name}")
         # A data root of the caller's (a small filesystem, to fill) is emptied at teardown, not removed.
@@ -376,7 +378,7 @@ class SecondEngine:
 
     def _launch(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "NOTIFY_SOCKET"))}
-        env["PATH"] = SYSTEM_PATH
+        env["PATH"] = f"{self.programs}:{SYSTEM_PATH}" if self.programs else SYSTEM_PATH
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [self.dockerd, "--config-file", str(self.config_file), "--data-root", str(self.data_root),
@@ -456,7 +458,11 @@ class SecondEngine:
             if self.proc.poll() is not None:
                 raise SecondEngineError(f"dockerd exited ({self.proc.returncode}) while starting:\n{self.log_tail()}")
             if self.socket.exists():
-                proc = self.docker("version", "--format", "{{.Server.Version}}", check=False, timeout=10)
+                try:
+                    proc = self.docker("version", "--format", "{{.Server.Version}}", check=False, timeout=10)
+                except subprocess.TimeoutExpired:   # a busy machine: ask again until start_timeout
+                    last = "no answer within 10 s"
+                    continue
                 if proc.returncode == 0:
                     return
                 last = proc.stderr.strip()
