@@ -80,3 +80,14 @@ def test_a_full_disk_during_a_build_names_the_disk_not_the_dockerfile(tmp_path):
     assert "disk is full" in str(by_log)
     other = build_failed("x:1", tmp_path / "ctx", "The command '/bin/sh -c false' returned a non-zero code: 1")
     assert "fix docker/ctx/Dockerfile" in str(other)
+
+
+def test_a_catalog_image_that_still_carries_the_workshop_label_is_made_again():
+    from types import SimpleNamespace
+    from dockyard.images.build import RECIPE_LABEL, keeps
+    from dockyard.images.catalog import image
+    entry = image("python")
+    old = SimpleNamespace(labels={RECIPE_LABEL: "r1", versions.LABEL_KEY: "dockyard"})
+    new = SimpleNamespace(labels={RECIPE_LABEL: "r1"})
+    assert not keeps(None, entry, old, "r1", online=False), "its containers would all look like the kit's"
+    assert keeps(None, entry, new, "r1", online=False)

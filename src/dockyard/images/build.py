@@ -165,6 +165,9 @@ def prepared_context(entry: Image) -> Path:
 def keeps(client, entry: Image, current, recipe: str, online: bool) -> bool:
     """Whether the image found under `entry.ref` stays. Ours with the current recipe stays on
     either way. A pulled one has no recipe label: it stays, unless the online way pins another."""
+    if versions.LABEL_KEY in current.labels:
+        return False   # made before images stopped carrying the workshop label: every container run
+                       # from it would look like the kit's to `clean`, so it is made again without
     label = current.labels.get(RECIPE_LABEL)
     if label == recipe:
         return True
