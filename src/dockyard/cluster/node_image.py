@@ -24,6 +24,7 @@ from pathlib import Path
 from .. import versions
 from ..display import Progress
 from ..errors import DockyardError
+from ..cache_check import sha256_of
 from ..images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
 from ..images.catalog import image
 from ..paths import BUILD, REPO, cache_dir, tools_dir
@@ -124,7 +125,7 @@ def _context_files(folder: Path) -> dict[str, str]:
     out = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         mode = "x" if path.stat().st_mode & 0o111 else "-"
-        out[f"file docker/{path.relative_to(folder.parent)}"] = f"{mode} {_file_digest(path)}"
+        out[f"file docker/{path.relative_to(folder.parent)}"] = f"{mode} {sha256_of(path)}"
     return out
 
 
@@ -207,14 +208,6 @@ def _fresh_context(name: str, source: Path) -> Path:
     return target
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ensure_go_programs(progress: Progress) -> None:
     if not gobuild.kube_binaries_present():
         with progress.step(f"Building Kubernetes {versions.KUBERNETES_VERSION} (7 programs, tens of minutes cold)"), \
@@ -231,7 +224,7 @@ def _build(client, ref: str, context_name: str, binaries: dict, base_ref: str, b
     """Build docker/<context_name> as ref unless an image with the same recipe label exists."""
     base_id = existing(client, base_ref).id if base_ref else ""
     parts = [ref, context_digest(DOCKER_DIR / context_name), base_id, repr(sorted(buildargs.items()))]
-    parts += [f"{name}={_file_digest(binary_path(prog))}" for name, prog in sorted(binaries.items())]
+    parts += [f"{name}={sha256_of(binary_path(prog))}" for name, prog in sorted(binaries.items())]
     recipe = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     current = existing(client, ref)
     if current is not None and current.labels.get(RECIPE_LABEL) == recipe:
