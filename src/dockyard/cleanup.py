@@ -98,7 +98,7 @@ def our_images(client, key: str, flt: dict) -> list:
 def our_containers(client, key: str, flt: dict, our_image_ids: set[str]) -> list:
     """Containers labelled at creation, or run from an image we made (which goes too)."""
     out = []
-    for c in client.containers.list(all=True, filters=flt):
+    for c in client.containers.list(all=True, filters=flt, ignore_removed=True):   # others remove too
         if is_kit_container(c.labels):
             continue
         image_id = c.attrs.get("ImageID") or c.attrs.get("Image", "")
@@ -111,7 +111,8 @@ def find(client, workshop: str | None = None, everything: bool = False, lab: str
     key = versions.LAB_LABEL_KEY if lab else versions.LABEL_KEY
     flt = {"label": f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)}
     # The image a running cluster was made from stays too, even when the recipe moved on.
-    kind_nodes = client.containers.list(all=True, filters={"label": versions.KIND_CLUSTER_LABEL})
+    kind_nodes = client.containers.list(all=True, filters={"label": versions.KIND_CLUSTER_LABEL},
+                                        ignore_removed=True)
     keep = kit_refs() | {short_ref(tag) for node in kind_nodes for tag in node.image.tags}
     labelled = [(i.id, i.tags) for i in our_images(client, key, flt)]
     made = images_to_remove(labelled, keep, everything=False)   # by notebooks, not prepared

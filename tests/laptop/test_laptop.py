@@ -108,6 +108,7 @@ def mirror():
         node_source = newest_node_image()
         with step(f"seed kindest/node:v1.34.0 ({node_source})"):
             registry.seed(node_source, NODE_UPSTREAM)
+        OUT.mkdir(parents=True, exist_ok=True)   # a clean clone has no build/ yet
         (OUT / "stand-ins.json").write_text(json.dumps(
             {k: {"pinned": s.pinned, "source": s.source, "image_id": s.image_id, "seconds": round(s.seconds, 1)}
              for k, s in registry.stand_ins.items()}, indent=2))

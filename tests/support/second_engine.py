@@ -372,6 +372,9 @@ class SecondEngine:
         if self._dockerd_pid() is not None:
             raise SecondEngineError(f"the second engine {self.name} still runs")
         self._stop_watch()
+        # The killed dockerd's containerd and shims live on; a new dockerd starts its own, and on a
+        # busy machine the old one held the socket until the new dockerd gave up (seen in a run).
+        self._kill_strays()
         (self.data_root / "network" / "files" / "local-kv.db").unlink(missing_ok=True)
         self._launch()
         self._start_watch()
