@@ -72,18 +72,21 @@ def to_variant(nb, audience: str):
 
 def write_variant(audience: str, folders: list[Path], out: Path) -> list[Path]:
     """Every notebook of `folders`, as `audience` sees it, under `out/<folder name>/`."""
-    import nbformat
     written = []
     for folder in folders:
         for source in sorted(folder.glob("*.ipynb")):
-            nb = nbformat.read(source, as_version=4)
-            target = out / folder.name / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            variant = to_variant(nb, audience)
-            nbformat.validator.normalize(variant)
-            nbformat.write(variant, target)
-            written.append(target)
+            written.append(write_copy(source, out / folder.name / source.name, audience))
     return written
+
+
+def write_copy(source: Path, target: Path, audience: str) -> Path:
+    """`audience`'s copy of the notebook `source`, written to `target`."""
+    import nbformat
+    copy = to_variant(nbformat.read(source, as_version=4), audience)
+    nbformat.validator.normalize(copy)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(copy, target)
+    return target
 
 
 # --- wrong answers, for the tests --------------------------------------------------------------

@@ -22,8 +22,7 @@ def workspace_dir() -> Path:
 def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[list[Path], list[Path]]:
     """Write the learner's copy (variants.py) of every notebook the learner does not have yet.
     Returns (copied, kept as the learner's)."""
-    import nbformat
-    from .variants import to_variant
+    from .variants import write_copy
     where, kit = target.resolve(), source.resolve()
     tracked = where == kit or (kit in where.parents and kit / "build" not in [where, *where.parents])
     if tracked:   # inside the checkout, except its ignored build/ folder
@@ -37,9 +36,5 @@ def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[l
             if dest.exists():
                 kept.append(dest)
                 continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            copy = to_variant(nbformat.read(path, as_version=4), "learner")
-            nbformat.validator.normalize(copy)
-            nbformat.write(copy, dest)
-            copied.append(dest)
+            copied.append(write_copy(path, dest, "learner"))
     return copied, kept

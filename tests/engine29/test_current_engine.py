@@ -106,11 +106,7 @@ def catalog_on_engine29(engine29) -> list[str]:
     if absent:
         pytest.fail(f"not on the main engine: {', '.join(absent)} (run `dockyard images` first)", pytrace=False)
     with timed("engine29", "load catalog images"):
-        save = subprocess.Popen(["docker", "-H", MAIN_HOST, "save", *refs], stdout=subprocess.PIPE)
-        load = subprocess.run(["docker", "-H", engine29.host, "load"], stdin=save.stdout,
-                              capture_output=True, text=True, timeout=900)
-        save.stdout.close()
-        assert save.wait() == 0 and load.returncode == 0, load.stderr
+        engine29.load_from_main(refs)
     return refs
 
 

@@ -4,11 +4,9 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import docker
 import nbformat
 import pytest
 
@@ -17,7 +15,7 @@ from dockyard.errors import DockyardError
 from dockyard.images import image
 from dockyard.images.build import stream_build
 from dockyard.papermill_run import run_parameters
-from support.second_engine import MAIN_HOST, SecondEngine, sh
+from support.second_engine import SecondEngine, sh
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 REPO = Path(__file__).resolve().parents[2]
@@ -25,13 +23,6 @@ DOCKYARD = [sys.executable, "-m", "dockyard.cli"]
 # A range of its own, so it never meets the laptop simulation's engine.
 RANGE = dict(subnet="10.214.0.0/16", bridge_address="10.214.0.1/24", pool="10.214.128.0/17")
 BUSYBOX = image("busybox").ref
-
-
-def load_busybox(engine: SecondEngine) -> None:
-    """The one catalog image these tests need, from the machine's engine (no registry here)."""
-    save = subprocess.Popen(["docker", "-H", MAIN_HOST, "save", BUSYBOX], stdout=subprocess.PIPE)
-    sh(["docker", "-H", engine.host, "load", "-q"], stdin=save.stdout)
-    assert save.wait() == 0
 
 
 @pytest.fixture()
@@ -52,7 +43,7 @@ def test_a_disk_that_fills_during_a_build_is_one_line_and_leaves_no_image(small_
     context.mkdir()
     (context / "Dockerfile").write_text(f"FROM {BUSYBOX}\nRUN dd if=/dev/zero of=/big bs=1M count=400\n")
     with SecondEngine("dyfull", data_root=small_disk, log_path=tmp_path / "dockerd.log", **RANGE) as engine:
-        load_busybox(engine)
+        engine.load_from_main([BUSYBOX])
         client = engine.client()
         with pytest.raises(DockyardError) as failed:
             stream_build(client, context, "dyfull/big:1", {}, {}, Progress())
@@ -66,7 +57,7 @@ def test_a_disk_that_fills_during_a_build_is_one_line_and_leaves_no_image(small_
 def test_an_engine_killed_in_the_middle_of_a_cell_is_one_line_and_a_rerun_passes(tmp_path):
     notebook = REPO / "notebooks" / "04-containers.ipynb"
     with SecondEngine("dykill", log_path=tmp_path / "dockerd.log", **RANGE) as engine:
-        load_busybox(engine)
+        engine.load_from_main([BUSYBOX])
         params = run_parameters(notebook)
         output = tmp_path / "04-killed.ipynb"
         env = dict(os.environ, DOCKER_HOST=engine.host)

@@ -84,6 +84,18 @@ def still_there(client, obj) -> bool:
     return bool(obj.tags) if isinstance(obj, docker.models.images.Image) else True
 
 
+def spares_learners_removes_ours(client, command: list[str], learners: dict, child, ours: dict) -> None:
+    """Run `dockyard <command>`: every object of the learner's stays (and their image built FROM
+    one of ours), every one of ours goes."""
+    out = dockyard(*command)
+    assert out.returncode == 0, out.stderr
+    said = f"`dockyard {' '.join(command[:2])}`"
+    for key, obj in {**learners, "image built FROM ours": child}.items():
+        assert still_there(client, obj), f"{said} removed the learner's {key}"
+    for key, obj in ours.items():
+        assert not still_there(client, obj), f"{said} left the kit's {key}"
+
+
 def test_clean_removes_the_kits_objects_and_spares_the_learners(client, learners):
     ours, child = kits(client)
     try:
@@ -92,13 +104,7 @@ def test_clean_removes_the_kits_objects_and_spares_the_learners(client, learners
             assert obj.id not in everything, f"`clean --all` would remove the learner's {key}"
         assert child.id not in everything, "`clean --all` would remove the learner's image FROM a kit image"
 
-        out = dockyard("clean", "--workshop", WORKSHOP)
-        assert out.returncode == 0, out.stderr
-        for key, obj in learners.items():
-            assert still_there(client, obj), f"`clean` removed the learner's {key}"
-        assert still_there(client, child), "`clean` removed the learner's image built FROM a kit image"
-        for key, obj in ours.items():
-            assert not still_there(client, obj), f"`clean` left the kit's {key}"
+        spares_learners_removes_ours(client, ["clean", "--workshop", WORKSHOP], learners, child, ours)
     finally:
         client.images.remove(child.id, force=True)
 
@@ -106,13 +112,7 @@ def test_clean_removes_the_kits_objects_and_spares_the_learners(client, learners
 def test_lab_reset_spares_the_learners_objects(client, learners):
     ours, child = kits(client, lab="docker-basics")
     try:
-        out = dockyard("lab", "reset", "docker-basics")
-        assert out.returncode == 0, out.stderr
-        for key, obj in learners.items():
-            assert still_there(client, obj), f"`lab reset` removed the learner's {key}"
-        assert still_there(client, child), "`lab reset` removed the learner's image built FROM a lab image"
-        for key, obj in ours.items():
-            assert not still_there(client, obj), f"`lab reset` left the lab's {key}"
+        spares_learners_removes_ours(client, ["lab", "reset", "docker-basics"], learners, child, ours)
     finally:
         client.images.remove(child.id, force=True)
 

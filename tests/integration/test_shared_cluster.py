@@ -35,6 +35,14 @@ def make(core, monkeypatch, who: str, name: str, lab: str | None = None):
         core.patch_namespace(name, {"metadata": {"labels": {versions.LAB_LABEL_KEY: lab}}})
 
 
+def only_the_callers_go(core, who: str, command: list[str], theirs: str, others: str) -> None:
+    """`dockyard <command>` as `who` removes `theirs` and leaves the other learner's `others`."""
+    out = as_learner(who, *command)
+    assert out.returncode == 0, out.stderr
+    assert phase(core, theirs) in ("Terminating", "gone"), f"{who}'s {command[0]} removed {theirs}"
+    assert phase(core, others) == "Active", f"{who}'s {command[0]} left {others} alone"
+
+
 def phase(core, name: str) -> str:
     try:
         return core.read_namespace(name).status.phase
@@ -55,10 +63,7 @@ def test_one_learners_clean_spares_the_others_namespaces(core, monkeypatch):
             kube.fresh_namespace(core, alice, WORKSHOP)   # bob's rerun never deletes alice's namespace
         assert phase(core, alice) == "Active"
 
-        out = as_learner("alice", "clean", "--workshop", WORKSHOP)
-        assert out.returncode == 0, out.stderr
-        assert phase(core, alice) in ("Terminating", "gone"), "alice's clean removed her namespace"
-        assert phase(core, bob) == "Active", "alice's clean left bob's namespace alone"
+        only_the_callers_go(core, "alice", ["clean", "--workshop", WORKSHOP], alice, bob)
     finally:
         kube.delete_namespace(core, bob, timeout=0, quiet=True)
         kube.delete_namespace(core, alice, timeout=0, quiet=True)
@@ -69,10 +74,7 @@ def test_one_learners_lab_reset_spares_the_others(core, monkeypatch):
     make(core, monkeypatch, "alice", alice, lab="kubernetes-pods")
     make(core, monkeypatch, "bob", bob, lab="kubernetes-pods")
     try:
-        out = as_learner("bob", "lab", "reset", "kubernetes-pods")
-        assert out.returncode == 0, out.stderr
-        assert phase(core, bob) in ("Terminating", "gone"), "bob's reset removed his lab namespace"
-        assert phase(core, alice) == "Active", "bob's reset left alice's lab namespace alone"
+        only_the_callers_go(core, "bob", ["lab", "reset", "kubernetes-pods"], bob, alice)
     finally:
         kube.delete_namespace(core, alice, timeout=0, quiet=True)
         kube.delete_namespace(core, bob, timeout=0, quiet=True)

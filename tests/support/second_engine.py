@@ -314,6 +314,17 @@ class SecondEngine:
     def docker(self, *args: str, check: bool = True, timeout: float | None = 600) -> subprocess.CompletedProcess:
         return sh(["docker", "-H", self.host, *args], check=check, timeout=timeout)
 
+    def load_from_main(self, refs: list[str], timeout: float = 900) -> None:
+        """Copy images from the machine's engine into this one (`docker save | docker load`):
+        there is no registry to pull them from."""
+        save = subprocess.Popen(["docker", "-H", MAIN_HOST, "save", *refs], stdout=subprocess.PIPE)
+        try:
+            sh(["docker", "-H", self.host, "load", "-q"], stdin=save.stdout, timeout=timeout)
+        finally:
+            save.stdout.close()
+            if save.wait() != 0:
+                raise SecondEngineError(f"`docker save {' '.join(refs)}` on the main engine failed")
+
     def env(self) -> dict[str, str]:
         """What a client of this engine needs in its environment."""
         return {"DOCKER_HOST": self.host}
