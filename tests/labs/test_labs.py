@@ -15,7 +15,8 @@ import papermill
 import pytest
 
 from dockyard.labkit import results_from_notebook
-from dockyard.papermill_run import execute, run_parameters
+from dockyard.papermill_run import run_parameters
+from support.leftovers import execute
 from dockyard.ports import free_port
 from dockyard.variants import wrong_answer_run, wrong_runs
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.papermill_run import execute, run_parameters
+from dockyard.papermill_run import run_parameters
+from support.leftovers import execute
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,36 @@
+"""What one failed papermill run left, found by its unique name prefix, and removed.
+
+A notebook that fails half-way never reaches its cleanup cell. Its failure is reported once, by
+its own test; removing its leftovers keeps tests/finally about the notebooks that passed.
+"""
+import docker
+
+from dockyard.cleanup import Found, find, remove
+
+
+def remove_run(prefix: str) -> list[Found]:
+    client = docker.from_env()
+    removed = remove(client, [f for f in find(client) if prefix in f.name], log=lambda line: None)
+    from dockyard.kube import api_client_or_none
+    api = api_client_or_none()
+    if api is not None:
+        from kubernetes import client as k8s
+        from dockyard import versions
+        from dockyard.kube import release_nodes
+        core = k8s.CoreV1Api(api)
+        for ns in core.list_namespace(label_selector=versions.LABEL_KEY).items:
+            if prefix in ns.metadata.name:
+                release_nodes(core, ns.metadata.name, log=lambda line: None)
+                core.delete_namespace(ns.metadata.name)
+                removed.append(Found("namespace", ns.metadata.name, ns.metadata.uid))
+    return removed
+
+
+def execute(notebook, parameters: dict, suffix: str = ""):
+    """papermill_run.execute; when the run fails, what it made goes, and the failure is raised."""
+    from dockyard import papermill_run
+    try:
+        return papermill_run.execute(notebook, parameters, suffix)
+    except BaseException:
+        remove_run(parameters["name_prefix"])
+        raise
