@@ -30,11 +30,12 @@ lab: prepare
 
 # The unit tests first (seconds), then the live ones in two lanes side by side: the machine's own
 # engine and cluster (notebooks, labs, JupyterLab in chromium), and engines the tests start themselves
-# (faults, a current Engine 29, a laptop that never saw the kit: tests/support/second_engine.py).
+# (faults, a current Engine 29, a laptop that never saw the kit, a machine with only the bundle:
+# tests/support/second_engine.py).
 # The cluster tests go after both (one restarts dockerd), tests/finally last. The timings table is
 # printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
 LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser
-LIVE_SECOND := tests/faults tests/engine29 tests/laptop
+LIVE_SECOND := tests/faults tests/engine29 tests/laptop tests/bundle
 PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare

@@ -105,6 +105,49 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def cmd_bundle(args) -> int:
+    from .display import table
+    if args.action == "serve":
+        return serve_bundle(args)
+    from .engine import connect
+    client = connect()
+    client.api.timeout = max(client.api.timeout or 0, 900)   # the engine answers a load at its end
+    if args.action == "save":
+        from .bundle.save import save
+        with timed("bundle", "save") as result:
+            manifest = save(client, Path(args.file))
+            result["bytes"] = Path(args.file).stat().st_size
+        print(table([{"part": p.name, "MB": f"{p.size / 1e6:.0f}", "before gzip (MB)": f"{p.raw_size / 1e6:.0f}",
+                      "sha256": p.sha256[:12] + "…"} for p in manifest.parts]))
+        print(f"✓ bundle saved: {args.file} ({result['bytes'] / 1e6:.0f} MB); "
+              f"carry it to the room, then `dockyard bundle load {Path(args.file).name}`")
+        return 0
+    from .bundle.load import load
+    with timed("bundle", "load"):
+        manifest, result = load(client, args.file)
+    kind = f"kind at {result['kind']}" if result["kind"].startswith("/") else result["kind"]
+    print(f"✓ bundle loaded: {len(manifest.images)} images, {kind}; next: `dockyard prepare`")
+    return 0
+
+
+def serve_bundle(args) -> int:
+    import time
+    from .audience import url_card
+    from .bundle.serve import BundleServer
+    with BundleServer(Path(args.file), args.host, args.port) as server:
+        print(url_card(server.urls(), note="on every learner's machine: dockyard bundle load URL"), flush=True)
+        shown = 0
+        try:
+            while True:
+                time.sleep(1)
+                for address in server.served[shown:]:
+                    print(f"✓ sent the bundle to {address}", flush=True)
+                shown = len(server.served)
+        except KeyboardInterrupt:
+            print(f"\n✓ stopped serving ({shown} download(s))")
+    return 0
+
+
 def cmd_lab(args) -> int:
     from .labkit import lab_name, lab_names
     from .paths import REPO
@@ -244,6 +287,14 @@ def parser() -> argparse.ArgumentParser:
     j.set_defaults(func=cmd_jupyter)
     b = sub.add_parser("browser", help="make sure chromium is installed (for the JupyterLab browser test)")
     b.set_defaults(func=cmd_browser)
+    bu = sub.add_parser("bundle", help="the prepared images and kind in one file, for machines without network")
+    bu.add_argument("action", choices=["save", "load", "serve"])
+    bu.add_argument("file", help="save, serve: the bundle file; load: the file or the URL `bundle serve` shows")
+    bu.add_argument("--host", default="127.0.0.1",
+                    help="serve: the address to serve on; 0.0.0.0 serves the room (the bundle holds nothing secret)")
+    from .bundle.serve import DEFAULT_PORT
+    bu.add_argument("--port", type=int, default=DEFAULT_PORT, help="serve: the port")
+    bu.set_defaults(func=cmd_bundle)
     t = sub.add_parser("timings", help="print build/timings.json as a table")
     t.set_defaults(func=cmd_timings)
     return p

@@ -18,22 +18,21 @@ uncommitted changes over the clone (development only: CI runs committed code).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import subprocess
-import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from dockyard import timings
 from dockyard.cluster.gobuild import program_path
-from support.hostcheck import KIND_LABEL, MainEngineState, main_docker
+from support.hostcheck import KIND_LABEL, MainEngineState, main_cluster_ready_nodes, main_docker
 from support.learner import Learner
 from support.mirror import RegistryMirror
+from support import steps
+from support.steps import junit_cases, tail
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "build" / "laptop"
@@ -49,20 +48,8 @@ LAB = "01-docker-basics"
 pytestmark = pytest.mark.notebook      # a skip counts as a failure (tests/conftest.py)
 
 
-@contextlib.contextmanager
 def step(name: str, **extra):
-    """Time one step into build/timings.json's `laptop` section, passed or not."""
-    started = time.monotonic()
-    outcome = {"passed": False}
-    try:
-        yield outcome
-        outcome["passed"] = True
-    finally:
-        timings.record("laptop", name, time.monotonic() - started, **extra, **outcome)
-
-
-def tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
+    return steps.step("laptop", name, **extra)
 
 
 def newest_node_image() -> str:
@@ -74,20 +61,12 @@ def newest_node_image() -> str:
     return tags[0]
 
 
-def main_cluster_ready_nodes() -> int:
-    """Ready nodes of the main cluster, asked through its API as root's kubeconfig has it."""
-    proc = subprocess.run(["kubectl", "--context", f"kind-{CLUSTER}", "get", "nodes", "--no-headers",
-                           "--request-timeout=20s"], capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if k != "KUBECONFIG"})
-    return sum(1 for line in proc.stdout.splitlines() if line.split()[1:2] == ["Ready"])
-
-
 # -- the machine: main engine state, learner, mirror, second engine ------------------------------
 
 @pytest.fixture(scope="module")
 def main_before():
     state = MainEngineState.now(CLUSTER)
-    if len(state.cluster_nodes) != 3 or main_cluster_ready_nodes() != 3:
+    if len(state.cluster_nodes) != 3 or main_cluster_ready_nodes(CLUSTER) != 3:
         pytest.fail(f"the main cluster {CLUSTER} is not up with 3 Ready nodes: run `make prepare` first",
                     pytrace=False)
     return state
@@ -227,23 +206,7 @@ def test_a_laptop_that_never_saw_the_kit(main_before, mirror, second_engine, lap
 
     # The main engine and the main cluster are as they were.
     assert MainEngineState.now(CLUSTER) == main_before, "the main engine's cluster nodes or networking changed"
-    assert main_cluster_ready_nodes() == 3, "the main cluster stopped answering"
-
-
-def junit_cases(path: Path) -> dict[str, tuple[float, str]]:
-    """test id -> (seconds, passed|failed|skipped) from pytest's junit XML."""
-    if not path.exists():
-        return {}
-    cases = {}
-    for case in ET.parse(path).getroot().iter("testcase"):
-        outcome = "passed"
-        for child in case:
-            if child.tag in ("failure", "error"):
-                outcome = "failed"
-            elif child.tag == "skipped":
-                outcome = "skipped"
-        cases[case.get("name")] = (float(case.get("time", 0)), outcome)
-    return cases
+    assert main_cluster_ready_nodes(CLUSTER) == 3, "the main cluster stopped answering"
 
 
 def copy_learner_timings(learner: Learner, prefix: str, sections: tuple[str, ...] | None = None) -> None:

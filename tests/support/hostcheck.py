@@ -1,7 +1,9 @@
 """Facts about the main engine a test takes before and after, to show it was left alone."""
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -79,3 +81,13 @@ class MainWebServer:
             except OSError:
                 time.sleep(0.3)
         return False
+
+
+def main_cluster_ready_nodes(cluster: str = "dockyard") -> int:
+    """Ready nodes of the main cluster, asked through its API as root's kubeconfig has it. A node
+    a notebook cordoned meanwhile ("Ready,SchedulingDisabled") is still Ready."""
+    proc = subprocess.run(["kubectl", "--context", f"kind-{cluster}", "get", "nodes", "--no-headers",
+                           "--request-timeout=20s"], capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "KUBECONFIG"})
+    return sum(1 for line in proc.stdout.splitlines() if line.split()[1:2]
+               and line.split()[1].split(",")[0] == "Ready")
