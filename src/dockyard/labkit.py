@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import versions
+from .claims import claim
 from .errors import DockyardError
 
 # The summary cell publishes its results under this type too, so tests read them from the
@@ -138,6 +139,8 @@ class Lab:
     def __init__(self, name: str, exercises: dict[str, str], workshop: str = versions.DEFAULT_WORKSHOP,
                  *, progress_dir: Path | str | None = None):
         self.name = name
+        if _in_kernel():   # lab.reset() clears what carries this lab's label, whatever the prefix: one kernel per lab
+            claim(f"the lab {name}", fix="carry on in the kernel that has this lab open, or shut it down first")
         self.exercises = dict(exercises)          # key -> title, in the order of the notebook
         self.labels = lab_labels(name, workshop)
         self.results: dict[str, Result] = {}

@@ -5,6 +5,7 @@ The teaching calls (client.containers.run, CoreV1Api...) stay in the notebook it
 from __future__ import annotations
 
 from . import versions
+from .claims import claim  # noqa: F401  (notebooks import it beside setup)
 from .errors import DockyardError
 
 

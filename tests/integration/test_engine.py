@@ -10,6 +10,7 @@ import docker
 import pytest
 
 from dockyard import versions
+from dockyard.cleanup import clean
 from dockyard.images.build import prune_build_leftovers
 from dockyard.images import image
 
@@ -85,6 +86,10 @@ def test_ctrl_c_during_a_build_leaves_nothing_clean_misses(client):
                 if i.id not in before and workshop in " ".join(i.attrs.get("ContainerConfig", {}).get("Cmd") or [])]
     left = ours()
     assert left, "the first RUN step made an image before the interrupt (else this proves nothing)"
-    assert all(not i.tags for i in left), "only untagged build cache is left, no half-made image"
+    # The engine may stop the build, leaving untagged steps, or, when it does not notice the client
+    # left (seen on a busy machine), finish it: a whole image, with the workshop's label.
+    assert all(not i.tags or i.labels.get(versions.LABEL_KEY) == workshop for i in left), \
+        "no half-made image under a name: untagged steps, or the finished image with its label"
     prune_build_leftovers(client, since=started)
-    assert ours() == [], "what `dockyard prepare` prunes covers what the interrupted build left"
+    clean(client, workshop, log=lambda line: None)
+    assert ours() == [], "what `dockyard prepare` prunes and `dockyard clean` removes covers what the build left"

@@ -76,6 +76,7 @@ def test_where_progress_goes(tmp_path, monkeypatch):
     Lab("demo", EXERCISES).check("web", "ok", passed())
     assert not (tmp_path / ".dockyard-progress").exists(), "outside a kernel nothing is stored by default"
     monkeypatch.setattr(labkit, "_in_kernel", lambda: True)
+    monkeypatch.setenv("DOCKYARD_CACHE", str(tmp_path / "cache"))   # a kernel's lab claims its name there
     Lab("demo", EXERCISES).check("web", "ok", passed())
     assert stored(tmp_path / ".dockyard-progress")["exercises"]["web"]["status"] == "done"
     monkeypatch.setenv(labkit.PROGRESS_ENV, str(tmp_path / "elsewhere"))

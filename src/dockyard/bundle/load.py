@@ -21,6 +21,7 @@ from .meter import Meter
 
 DOWNLOAD_TIMEOUT = 60   # seconds without a byte before the download counts as failed
 AGAIN = "save it again with this kit (`dockyard bundle save FILE`) on a machine like this one"
+COPY_AGAIN = "copy or download it again; if that one is refused too, save it again (`dockyard bundle save FILE`)"
 
 
 def is_url(source: str) -> bool:
@@ -48,8 +49,8 @@ def refusal_here(client) -> Callable[[Manifest], str | None]:
     return lambda m: refusal(m, arch, kit_version(), expected_recipes(m), node_image_ref())
 
 
-def refused(source: str, why: str) -> DockyardError:
-    return DockyardError(f"refused {source}: {why}; nothing was loaded", AGAIN)
+def refused(source: str, why: str, fix: str = AGAIN) -> DockyardError:
+    return DockyardError(f"refused {source}: {why}; nothing was loaded", fix)
 
 
 def verified(stream: BinaryIO, source: str, check: Callable[[Manifest], str | None],
@@ -77,15 +78,15 @@ def verified(stream: BinaryIO, source: str, check: Callable[[Manifest], str | No
                 sha = tarparts.copy_hashing(data, None, on_bytes)
                 if sha != expected.sha256 or member.size != expected.size:
                     raise refused(source, f"its part {member.name} is damaged (sha256 {sha[:12]}…, "
-                                          f"the manifest says {expected.sha256[:12]}…)")
+                                          f"the manifest says {expected.sha256[:12]}…)", COPY_AGAIN)
                 seen.add(member.name)
     except (tarfile.TarError, EOFError, OSError) as exc:
-        raise refused(source, f"it is not a complete tar ({exc})") from None
+        raise refused(source, f"it is not a complete tar ({exc})", COPY_AGAIN) from None
     if manifest is None:
         raise refused(source, "it is empty")
     missing = [p.name for p in manifest.parts if p.name not in seen]
     if missing:
-        raise refused(source, f"it ends before {', '.join(missing)}")
+        raise refused(source, f"it ends before {', '.join(missing)}", COPY_AGAIN)
     return manifest
 
 

@@ -152,27 +152,36 @@ def _step_words(created_by: str) -> str:
     return re.sub(r"^/bin/sh -c #\(nop\)\s*", "", created_by).replace(" # buildkit", "").strip()
 
 
+def tagged_image(client, ref: str, lab: str | None = None, skip_tags: tuple = ()):
+    """(the image tagged `ref`, passed()) or (None, what is wrong): it is missing (and another tag of
+    that repository is there: the usual slip, a tag left off), or lacks the lab's label."""
+    import docker
+    try:
+        found = client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        repository, _ = _split_ref(ref)
+        others = sorted(t for image in client.images.list(name=repository) for t in image.tags
+                        if _split_ref(t)[0] == repository and t not in skip_tags)
+        if others:
+            return None, missing(f"no image tagged {ref} yet, but there is {', '.join(others)}: the tag is the "
+                                 f"part after the colon, so build with tag={ref!r}")
+        return None, missing(f"no image tagged {ref} yet")
+    if lab:
+        labelled = has_lab_label(found.labels, f"image {ref}", lab)
+        if not labelled:
+            return None, labelled
+    return found, passed()
+
+
 def image_built(client, ref: str, dockerfile: str | Path, base: str, lab: str | None = None) -> Verdict:
     """`ref` exists, carries the lab's label, and was built from `dockerfile` on `base`.
 
     Built, not made some other way: its layers start with the base image's, its history holds the
     Dockerfile's COPY step (a `docker commit` records the container's command instead), and its
     CMD is the Dockerfile's."""
-    import docker
-    try:
-        found = client.images.get(ref)
-    except docker.errors.ImageNotFound:
-        repository, tag = _split_ref(ref)
-        others = sorted(t for image in client.images.list(name=repository) for t in image.tags
-                        if _split_ref(t)[0] == repository)
-        if others:
-            return missing(f"no image tagged {ref} yet, but there is {', '.join(others)}: the tag is the part "
-                           f"after the colon, so build with tag={ref!r}")
-        return missing(f"no image tagged {ref} yet")
-    if lab:
-        labelled = has_lab_label(found.labels, f"image {ref}", lab)
-        if not labelled:
-            return labelled
+    found, verdict = tagged_image(client, ref, lab)
+    if found is None:
+        return verdict
     base_image = client.images.get(base)
     base_layers = base_image.attrs["RootFS"].get("Layers") or []
     if (found.attrs["RootFS"].get("Layers") or [])[:len(base_layers)] != base_layers:

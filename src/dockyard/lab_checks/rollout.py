@@ -10,8 +10,8 @@ from .. import kube
 from ..errors import DockyardError
 from ..labkit import Verdict, missing, passed
 from ..waits import wait_until
-from .docker import container_state_words, has_lab_label, http_get
-from .images import _remove_quietly, _split_ref
+from .docker import container_state_words, http_get
+from .images import _remove_quietly, tagged_image
 from .nodes import _live_pods
 from .pods import _read, _running_for, _selector_text, container_trouble, rolled_out
 from .words import _clip, plural
@@ -80,21 +80,9 @@ def image_serves(client, ref: str, contains: str, original: str = "", labels: di
                  host: str = "127.0.0.1", skip_tags: tuple = (), lab: str | None = None) -> Verdict:
     """A container of `ref` (the check runs one for a moment) serves a page with `contains`, and
     /healthz still answers. `original` is the kit's phrase the learner's page replaces."""
-    import docker
-    try:
-        found = client.images.get(ref)
-    except docker.errors.ImageNotFound:
-        repository, _ = _split_ref(ref)
-        others = sorted(t for image in client.images.list(name=repository) for t in image.tags
-                        if _split_ref(t)[0] == repository and t not in skip_tags)
-        if others:
-            return missing(f"no image tagged {ref} yet, but there is {', '.join(others)}: the tag is the part after "
-                           f"the colon, so build with tag={ref!r}")
-        return missing(f"no image tagged {ref} yet")
-    if lab:
-        labelled = has_lab_label(found.labels, f"image {ref}", lab)
-        if not labelled:
-            return labelled
+    found, verdict = tagged_image(client, ref, lab, skip_tags)
+    if found is None:
+        return verdict
     trial = client.containers.run(found.id, detach=True, labels=labels or {}, ports={"8080/tcp": (host, None)})
     try:
         trial.reload()
