@@ -131,9 +131,13 @@ def cmd_bundle(args) -> int:
 
 
 def serve_bundle(args) -> int:
+    import signal
     import time
     from .audience import url_card
     from .bundle.serve import BundleServer
+    def stop(signum, frame):   # a closed terminal or `kill`: stop as Ctrl-C does
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     with BundleServer(Path(args.file), args.host, args.port) as server:
         print(url_card(server.urls(), note="on every learner's machine: dockyard bundle load URL"), flush=True)
         shown = 0

@@ -2,6 +2,7 @@
 before anything is loaded (small bundles made here; the live test is tests/bundle)."""
 import hashlib
 import io
+import json
 import tarfile
 
 import pytest
@@ -61,26 +62,43 @@ def test_the_same_input_gives_the_same_part(tmp_path):
     assert first[2] == sum(map(len, chunks))
 
 
-def a_tar(stamp: int) -> bytes:
+def a_save(stamp: int, file_in: str) -> bytes:
+    """What `docker save` gives for two images sharing a layer: the file in one folder (the
+    engine's random pick), a link in the other, manifest.json naming the pick; times vary."""
+    other = {"aaa": "bbb", "bbb": "aaa"}[file_in]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        folder = tarfile.TarInfo("abc123")
-        folder.type, folder.mtime = tarfile.DIRTYPE, stamp
-        tar.addfile(folder)
-        layer = parts.member_info("abc123/layer.tar", 5)
-        layer.mtime = stamp
-        tar.addfile(layer, io.BytesIO(b"bytes"))
+        def add(name, data=None, kind=tarfile.REGTYPE, link=""):
+            info = tarfile.TarInfo(name)
+            info.type, info.mtime, info.linkname = kind, stamp, link
+            info.size = len(data) if data is not None else 0
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+        add(file_in, kind=tarfile.DIRTYPE)
+        add(f"{file_in}/layer.tar", b"layer bytes")
+        add(other, kind=tarfile.DIRTYPE)
+        add(f"{other}/layer.tar", kind=tarfile.SYMTYPE, link=f"../{file_in}/layer.tar")
+        add("manifest.json", json.dumps([{"RepoTags": ["b:1"], "Layers": [f"{other}/layer.tar"]},
+                                         {"RepoTags": ["a:1"], "Layers": [f"{file_in}/layer.tar"]}]).encode())
     return buffer.getvalue()
 
 
-def test_times_in_a_saved_image_do_not_change_the_part():
-    def timeless(data: bytes) -> bytes:
-        out = io.BytesIO()
-        parts.timeless_tar(parts.ChunkReader([data[:700], b"", data[700:]]), out)
-        return out.getvalue()
-    assert a_tar(1) != a_tar(2) and timeless(a_tar(1)) == timeless(a_tar(2))
-    with tarfile.open(fileobj=io.BytesIO(timeless(a_tar(1)))) as tar:
-        assert tar.extractfile("abc123/layer.tar").read() == b"bytes"
+def canonical(data: bytes, scratch) -> bytes:
+    out = io.BytesIO()
+    parts.canonical_image_tar(parts.ChunkReader([data[:700], b"", data[700:]]), out, scratch)
+    return out.getvalue()
+
+
+def test_the_engines_random_picks_and_times_do_not_change_the_part(tmp_path):
+    one, two = a_save(1, file_in="aaa"), a_save(2, file_in="bbb")
+    assert one != two and canonical(one, tmp_path / "s") == canonical(two, tmp_path / "s")
+    assert not (tmp_path / "s").exists(), "the scratch folder goes"
+    with tarfile.open(fileobj=io.BytesIO(canonical(two, tmp_path / "s"))) as tar:
+        assert tar.getmember("aaa/layer.tar").isreg() and tar.getmember("bbb/layer.tar").issym()
+        assert tar.extractfile("aaa/layer.tar").read() == b"layer bytes"
+        entries = json.loads(tar.extractfile("manifest.json").read())
+        assert [e["RepoTags"] for e in entries] == [["a:1"], ["b:1"]]
+        assert all(e["Layers"] == ["aaa/layer.tar"] for e in entries)
+        assert {m.mtime for m in tar.getmembers()} == {0}
 
 
 def test_chunks_read_as_a_file():

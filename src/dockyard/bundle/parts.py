@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
+import os
 import shutil
 import tarfile
 from pathlib import Path
@@ -73,15 +75,61 @@ class ChunkReader:
         return b"".join(pieces)
 
 
-def timeless_tar(source: BinaryIO, out: BinaryIO) -> None:
-    """Copy a tar stream with every member's time set to 0. The engine's `docker save` stamps
-    some folders with the time of the save; nothing else in it changes from one save to the next."""
-    with tarfile.open(fileobj=source, mode="r|") as tar_in, \
-            tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar_out:
-        for member in tar_in:
-            member.mtime = 0
-            member.pax_headers = {k: v for k, v in member.pax_headers.items() if k not in ("mtime", "atime", "ctime")}
-            tar_out.addfile(member, tar_in.extractfile(member) if member.isreg() else None)
+def canonical_image_tar(source: BinaryIO, out: BinaryIO, scratch: Path) -> None:
+    """Write a `docker save` stream again so that the same images always give the same bytes.
+
+    The engine stamps some folders with the time of the save, and when two images share a layer it
+    picks at random which folder gets the file and which a link to it, and names that choice in
+    manifest.json. Here the file goes to the first folder by name, manifest.json names that
+    folder, the members come in name order and every time is 0. `scratch` is unpacked into, then
+    removed."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        with tarfile.open(fileobj=source, mode="r|") as tar:
+            try:
+                tar.extractall(scratch, filter="tar")
+            except TypeError:   # Python before 3.11.4 has no filter; the stream is our own engine's
+                tar.extractall(scratch)
+        first_of = _one_file_per_layer(scratch)
+        manifest = scratch / "manifest.json"
+        entries = json.loads(manifest.read_text())
+        for entry in entries:
+            entry["Layers"] = [f"{first_of[Path(p).parent.name]}/layer.tar" for p in entry["Layers"]]
+        entries.sort(key=lambda e: json.dumps(e.get("RepoTags"), sort_keys=True))
+        manifest.write_text(json.dumps(entries, separators=(",", ":"), sort_keys=True))
+        with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            for path in sorted(scratch.rglob("*"), key=lambda p: p.relative_to(scratch).as_posix()):
+                info = tar.gettarinfo(str(path), path.relative_to(scratch).as_posix())
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                if info.isreg():
+                    with open(path, "rb") as f:
+                        tar.addfile(info, f)
+                else:
+                    tar.addfile(info)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _one_file_per_layer(root: Path) -> dict[str, str]:
+    """Each layer's file in the first of the folders that hold it, links in the others; for every
+    folder, the folder that holds its file."""
+    holders: dict[Path, list[str]] = {}
+    for layer in sorted(root.glob("*/layer.tar")):
+        holders.setdefault(layer.resolve(), []).append(layer.parent.name)
+    first_of = {}
+    for real, folders in holders.items():
+        first = min(folders)
+        moved = root / first / ".layer.tar.moving"
+        os.replace(real, moved)
+        for folder in folders:
+            (root / folder / "layer.tar").unlink(missing_ok=True)
+        os.replace(moved, root / first / "layer.tar")
+        for folder in folders:
+            first_of[folder] = first
+            if folder != first:
+                os.symlink(f"../{first}/layer.tar", root / folder / "layer.tar")
+    return first_of
 
 
 def copy_into(chunks: Iterable[bytes]) -> Callable[[BinaryIO], None]:

@@ -44,9 +44,10 @@ def saved_images(client, refs: list[str]):
     return response.iter_content(tarparts.CHUNK)
 
 
-def timeless(chunks):
-    """A part's filler: the engine's `docker save` stream with its times set to 0 (parts.timeless_tar)."""
-    return lambda out: tarparts.timeless_tar(tarparts.ChunkReader(chunks()), out)
+def canonical(chunks, scratch: Path):
+    """A part's filler: the engine's `docker save` stream, written the same way every time
+    (parts.canonical_image_tar), unpacked in `scratch` on the way."""
+    return lambda out: tarparts.canonical_image_tar(tarparts.ChunkReader(chunks()), out, scratch)
 
 
 def kind_path() -> Path:
@@ -86,8 +87,9 @@ def save(client, target: Path, progress: Progress | None = None) -> Manifest:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        sources = [(IMAGES, timeless(lambda: saved_images(client, refs)), refs),
-                   (NODE, timeless(lambda: client.images.get(node).save(chunk_size=tarparts.CHUNK, named=True)), [node]),
+        sources = [(IMAGES, canonical(lambda: saved_images(client, refs), staging / "unpacked"), refs),
+                   (NODE, canonical(lambda: client.images.get(node).save(chunk_size=tarparts.CHUNK, named=True),
+                                    staging / "unpacked"), [node]),
                    (KIND, tarparts.copy_into(tarparts.file_chunks(kind)), [])]
         made = []
         for name, fill, inside in sources:
