@@ -194,7 +194,11 @@ def test_a_machine_with_only_the_bundle_runs_the_workshop(bundle, second_engine,
         assert proc.returncode == 0, f"bundle load URL failed:\n{tail(proc.stdout + proc.stderr)}"
     finally:
         server.send_signal(signal.SIGTERM)   # SIGINT is ignored in a background job
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:    # never left running; the returncode check below says so
+            server.kill()
+            server.wait()
     served = serve_log.read_text()
     assert server.returncode == 0 and "sent the bundle to 127.0.0.1" in served, served
     assert url in served, "serve shows the URL it serves"

@@ -386,6 +386,10 @@ class SecondEngine:
         # The killed dockerd's containerd and shims live on; a new dockerd starts its own, and on a
         # busy machine the old one held the socket until the new dockerd gave up (seen in a run).
         self._kill_strays()
+        # The killed containerd may linger as a zombie, which the machine's init reaps late: the new
+        # dockerd read its pid file, took it for alive, and gave up waiting on its socket (seen in a
+        # run). Without the file it starts a containerd of its own.
+        (self.exec_root / "containerd" / "containerd.pid").unlink(missing_ok=True)
         (self.data_root / "network" / "files" / "local-kv.db").unlink(missing_ok=True)
         self._launch()
         self._start_watch()

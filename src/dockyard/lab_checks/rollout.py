@@ -186,7 +186,7 @@ def rollout_problem(dep) -> str | None:
     if not all(c.lifecycle and c.lifecycle.pre_stop for c in containers):
         return (f"the pods of `{name}` have no preStop pause: an old pod is told to stop the moment it leaves the "
                 "service, while the nodes may still send it requests for a moment; give the container a preStop "
-                "hook that sleeps 3 seconds")
+                "hook that sleeps 10 seconds")
     return None
 
 
@@ -252,9 +252,11 @@ class Traffic:
     Each answer is recorded as the name of the page it was (the first of `pages` whose phrase it
     contains, "other" if none), each failure with its reason. It stops by itself after `limit` s,
     so a forgotten one does not run on for ever. The `timeout` is generous: a machine busy with
-    other work answers slowly but answers, while a pod that is gone refuses at once or never answers."""
+    other work answers slowly but answers, while a pod that is gone refuses at once or never answers.
+    A connection sent to a pod that just left, before a busy node heard of it, gets its answer
+    when TCP tries again after 1, 3, 7, 15 s, from a pod that is there (seen: 10 s was too short)."""
 
-    def __init__(self, url: str, pages: dict[str, str], pause: float = 0.02, timeout: float = 10,
+    def __init__(self, url: str, pages: dict[str, str], pause: float = 0.02, timeout: float = 30,
                  limit: float = 900):
         import threading
         self.url, self.pages, self.pause, self.timeout, self.limit = url, dict(pages), pause, timeout, limit
