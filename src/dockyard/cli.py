@@ -106,7 +106,6 @@ def cmd_clean(args) -> int:
 
 
 def cmd_bundle(args) -> int:
-    from .display import table
     if args.action == "serve":
         return serve_bundle(args)
     from .engine import connect
@@ -114,6 +113,7 @@ def cmd_bundle(args) -> int:
     client.api.timeout = max(client.api.timeout or 0, 900)   # the engine answers a load at its end
     if args.action == "save":
         from .bundle.save import save
+        from .display import table
         with timed("bundle", "save") as result:
             manifest = save(client, Path(args.file))
             result["bytes"] = Path(args.file).stat().st_size

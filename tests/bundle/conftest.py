@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from support.second_engine import second_engine, sigterm_as_interrupt  # noqa: F401
+from support.second_engine import second_engine, sigterm_unwinds  # noqa: F401
 
 OUT = Path(__file__).resolve().parents[2] / "build" / "bundle"
 
@@ -19,10 +19,3 @@ def out_dir() -> Path:
 def second_engine_options(out_dir):
     return {"name": "dybundle", "subnet": "10.214.0.0/16", "bridge_address": "10.214.0.1/24",
             "pool": "10.214.128.0/17", "log_path": out_dir / "second-dockerd.log"}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def sigterm_unwinds():
-    """A SIGTERM (a CI time limit, `kill`) unwinds like Ctrl-C, so every fixture's teardown runs."""
-    with sigterm_as_interrupt():
-        yield

@@ -683,3 +683,11 @@ def second_engine(second_engine_options):
             yield engine
     except SecondEngineError as exc:
         pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sigterm_unwinds():
+    """A SIGTERM (a CI time limit, `kill`) unwinds like Ctrl-C, so every fixture's teardown runs.
+    Autouse in each conftest that imports it."""
+    with sigterm_as_interrupt():
+        yield

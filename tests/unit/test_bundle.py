@@ -120,12 +120,8 @@ def small_bundle(tmp_path, flip: str | None = None, **changes) -> bytes:
     return (tmp_path / "b.dockyard").read_bytes()
 
 
-def check(m):
-    return why(m)
-
-
 def test_a_whole_bundle_passes_its_checks(tmp_path):
-    assert verified(io.BytesIO(small_bundle(tmp_path)), "b", check).node_ref == "dockyard/kind-node:v1-abc"
+    assert verified(io.BytesIO(small_bundle(tmp_path)), "b", why).node_ref == "dockyard/kind-node:v1-abc"
 
 
 def test_saving_twice_gives_the_same_file(tmp_path):
@@ -140,7 +136,7 @@ def test_saving_twice_gives_the_same_file(tmp_path):
 ])
 def test_a_damaged_or_foreign_bundle_is_refused_in_one_line(tmp_path, case, expected):
     with pytest.raises(DockyardError) as caught:
-        verified(io.BytesIO(small_bundle(tmp_path, **case)), "b.dockyard", check)
+        verified(io.BytesIO(small_bundle(tmp_path, **case)), "b.dockyard", why)
     text = str(caught.value)
     assert expected in text and "nothing was loaded" in text and "\n" not in text
 
@@ -148,11 +144,11 @@ def test_a_damaged_or_foreign_bundle_is_refused_in_one_line(tmp_path, case, expe
 def test_a_cut_bundle_or_another_file_is_refused(tmp_path):
     whole = small_bundle(tmp_path)
     with pytest.raises(DockyardError, match="ends before|not a complete tar"):
-        verified(io.BytesIO(whole[:1536]), "b", check)
+        verified(io.BytesIO(whole[:1536]), "b", why)
     with pytest.raises(DockyardError, match="not a complete tar|no dockyard bundle"):
-        verified(io.BytesIO(b"hello" * 300), "b", check)
+        verified(io.BytesIO(b"hello" * 300), "b", why)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         tar.addfile(parts.member_info("README", 2), io.BytesIO(b"hi"))
     with pytest.raises(DockyardError, match="does not start with manifest.json"):
-        verified(io.BytesIO(buffer.getvalue()), "b", check)
+        verified(io.BytesIO(buffer.getvalue()), "b", why)

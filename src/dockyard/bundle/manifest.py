@@ -8,7 +8,6 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 IMAGES, NODE, KIND = "images.tar.gz", "node-image.tar.gz", "kind.gz"
 PART_NAMES = (IMAGES, NODE, KIND)
-CPU_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
 @dataclass
@@ -48,7 +47,8 @@ class Manifest:
 
 
 def engine_arch(machine: str) -> str:
-    """Docker's name for a CPU as `docker info` reports it (x86_64 -> amd64)."""
+    """Docker's name for a CPU as `docker info` reports it (x86_64 -> amd64): kind's names, which are Docker's."""
+    from ..cluster.kindtool import CPU_NAMES
     return CPU_NAMES.get(machine.lower(), machine.lower())
 
 

@@ -14,31 +14,22 @@ CHUNK = 1 << 20
 GZIP_LEVEL = 6   # level 1 is a third faster and a tenth bigger; the room downloads it, so smaller wins
 
 
-class Hashing:
-    """A writable file that also counts and hashes what goes through it."""
+class Passing:
+    """A writable file that counts what goes through it, tells `on_bytes`, and hashes it if asked."""
 
-    def __init__(self, out: BinaryIO):
-        self.out, self.size, self.digest = out, 0, hashlib.sha256()
+    def __init__(self, out: BinaryIO, on_bytes: Callable[[int], None] = lambda n: None, hashing: bool = False):
+        self.out, self.on_bytes, self.size = out, on_bytes, 0
+        self.digest = hashlib.sha256() if hashing else None
 
     def write(self, data: bytes) -> int:
-        self.digest.update(data)
+        if self.digest is not None:
+            self.digest.update(data)
         self.size += len(data)
+        self.on_bytes(len(data))
         return self.out.write(data)
 
     def flush(self) -> None:
         self.out.flush()
-
-
-class Counting:
-    """A writable file that counts what goes through it and says so to `on_bytes`."""
-
-    def __init__(self, out: BinaryIO, on_bytes: Callable[[int], None]):
-        self.out, self.on_bytes, self.size = out, on_bytes, 0
-
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        self.on_bytes(len(data))
-        return self.out.write(data)
 
 
 def compress_to(fill: Callable[[BinaryIO], None], path: Path,
@@ -46,11 +37,11 @@ def compress_to(fill: Callable[[BinaryIO], None], path: Path,
     """gzip what `fill(out)` writes into `path`; (sha256 of the file, its size, the raw size).
     No name and no time go into the gzip header, so the same input gives the same bytes."""
     with open(path, "wb") as out:
-        hashing = Hashing(out)
-        with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL, mtime=0) as gz:
-            raw = Counting(gz, on_bytes)
+        written = Passing(out, hashing=True)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=written, compresslevel=GZIP_LEVEL, mtime=0) as gz:
+            raw = Passing(gz, on_bytes)
             fill(raw)
-    return hashing.digest.hexdigest(), hashing.size, raw.size
+    return written.digest.hexdigest(), written.size, raw.size
 
 
 class ChunkReader:
