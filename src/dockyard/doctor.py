@@ -43,22 +43,31 @@ def _chosen_by(endpoint) -> str:
     return "" if endpoint is None or endpoint.source == PLATFORM_DEFAULT else f" ({endpoint.source})"
 
 
-def _tool_version(name: str, args: list[str]) -> str | None:
+TOOL_TIMEOUT = 30   # seconds; `kubectl version --client` took over 10 on a machine busy with a test run
+
+
+def _tool_check(name: str, args: list[str]) -> Check:
+    """A tool's version as a check: found and answering, not found, or silent. Never raises, so
+    the preflight cell always shows its table."""
+    fix = "build it with `dockyard cluster up`"
     path = tool(name)
     if not path:
-        return None
-    out = subprocess.run([path, *args], capture_output=True, text=True, timeout=10)
-    return (out.stdout or out.stderr).strip().splitlines()[0] if out.returncode == 0 else None
+        return Check(name, False, "not found", fix, required=False)
+    try:
+        out = subprocess.run([path, *args], capture_output=True, text=True, timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return Check(name, False, f"`{name} {' '.join(args)}` gave no answer within {TOOL_TIMEOUT} s",
+                     "the machine may be too busy: try again when it is quieter", required=False)
+    except OSError as exc:
+        return Check(name, False, f"{path} does not run: {exc.strerror}", fix, required=False)
+    lines = (out.stdout or out.stderr).strip().splitlines()
+    if out.returncode != 0 or not lines:
+        return Check(name, False, "not found", fix, required=False)
+    return Check(name, True, lines[0], fix, required=False)
 
 
 def check_tools() -> list[Check]:
-    kind = _tool_version("kind", ["version"])
-    kubectl = _tool_version("kubectl", ["version", "--client"])
-    return [
-        Check("kind", bool(kind), kind or "not found", "build it with `dockyard cluster up`", required=False),
-        Check("kubectl", bool(kubectl), kubectl or "not found",
-              "build it with `dockyard cluster up`", required=False),
-    ]
+    return [_tool_check("kind", ["version"]), _tool_check("kubectl", ["version", "--client"])]
 
 
 def check_cluster() -> Check:

@@ -108,7 +108,15 @@ def run_all_cells(page, base: str, token: str, path: str, url: str | None = None
     except Exception as err:
         page.screenshot(path=str(OUT / f"failed-{Path(path).stem}.png"))
         prompts = page.evaluate(f"() => [...document.querySelectorAll('{PROMPTS}')].map(e => e.textContent)")
-        raise AssertionError(f"{path}: not every cell ran; prompts: {prompts}") from err
+        # What the last cell that ran printed: Run All stops at a cell that fails, and that says why.
+        said = page.evaluate("""() => {
+            const ran = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')]
+                .filter(c => /\\[\\d+\\]/.test(c.querySelector('.jp-InputPrompt')?.textContent || ''));
+            const last = ran[ran.length - 1];
+            return last ? (last.querySelector('.jp-OutputArea')?.innerText || '') : '';
+        }""")
+        raise AssertionError(f"{path}: not every cell ran; prompts: {prompts}; "
+                             f"the last cell that ran printed: {said[-1500:]!r}") from err
     return notebook
 
 
