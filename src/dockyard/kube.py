@@ -166,7 +166,17 @@ def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, 
                                 f"look at `kubectl get all -n {name}`, or pass another `namespace` parameter")
         print(f"  old namespace gone ({time.monotonic() - start:.1f}s)")
     body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels={versions.LABEL_KEY: workshop, **me}))
-    return core.create_namespace(body, _request_timeout=10)
+    made = core.create_namespace(body, _request_timeout=10)
+    wait_for_default_service_account(core, name, timeout)
+    return made
+
+
+def wait_for_default_service_account(core, namespace: str, timeout: float = 90):
+    """A new namespace takes pods once the controller manager gave it its `default` ServiceAccount;
+    until then the API server refuses a pod (403, "error looking up service account"). On a busy
+    cluster that takes seconds."""
+    watch_until(core.list_namespaced_service_account, lambda accounts: "default" in accounts, namespace,
+                timeout=timeout, what=f"the default ServiceAccount of namespace {namespace}")
 
 
 def delete_namespace(core, name: str, timeout: float = 60, quiet: bool = False) -> bool:

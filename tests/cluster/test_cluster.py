@@ -42,6 +42,7 @@ def namespace(api):
     core = api.CoreV1Api()
     core.create_namespace(api.V1Namespace(metadata=api.V1ObjectMeta(
         name=NAMESPACE, labels={versions.LABEL_KEY: "test"})))
+    kube.wait_for_default_service_account(core, NAMESPACE)
     yield NAMESPACE
     core.delete_namespace(NAMESPACE)
 

@@ -11,6 +11,7 @@ from dockyard.cleanup import Found, find, remove
 def remove_run(prefix: str) -> list[Found]:
     client = docker.from_env()
     removed = remove(client, [f for f in find(client) if prefix in f.name], log=lambda line: None)
+    removed += [Found("node image name", name, "") for name in forget_node_names(client, prefix)]
     from dockyard.kube import api_client_or_none
     api = api_client_or_none()
     if api is not None:
@@ -24,6 +25,14 @@ def remove_run(prefix: str) -> list[Found]:
                 core.delete_namespace(ns.metadata.name)
                 removed.append(Found("namespace", ns.metadata.name, ns.metadata.uid))
     return removed
+
+
+def forget_node_names(client, prefix: str) -> list[str]:
+    """The run's image names in the kind nodes' containerd (`kind load` of a lab's own build)."""
+    from dockyard.lab_checks.rollout import forget_on_nodes, kind_node_containers, node_images
+    names = {tag for node in kind_node_containers(client) for i in node_images(node)
+             for tag in i.get("repoTags") or [] if prefix in tag.rsplit("/", 1)[-1]}
+    return forget_on_nodes(client, sorted(names))
 
 
 def execute(notebook, parameters: dict, suffix: str = ""):
