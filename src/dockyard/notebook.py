@@ -64,3 +64,9 @@ LABEL_KEY = versions.LABEL_KEY
 def label_filter(workshop: str | None = None) -> str:
     """The docker filter value for our label: `dockyard.workshop=<workshop>`, or just the key."""
     return f"{LABEL_KEY}={workshop}" if workshop else LABEL_KEY
+
+
+def docker_cli(args: str) -> None:
+    """Print the docker CLI command a cell's docker-py call corresponds to (it honours the same
+    DOCKER_HOST), as kube.kubectl does for the Kubernetes client."""
+    print(f"$ docker {args}")
