@@ -173,6 +173,25 @@ def test_a_laptop_that_never_saw_the_kit(main_before, mirror, second_engine, lap
     assert "mmdebstrap" not in prepare.stdout and "go build" not in prepare.stdout
     assert re.search(r"\bpull(ed|ing)\b", prepare.stdout), "the prepare output says nothing was pulled"
 
+    # Ctrl-C while `cluster up` creates the cluster: the half-made cluster goes, in one line, and the
+    # next `cluster up` makes it whole (the checks below look at that second cluster).
+    label = {"label": f"{KIND_LABEL}={CLUSTER}"}
+    with step("kind delete cluster"):
+        learner.run(["kind", "delete", "cluster", "--name", CLUSTER], cwd=learner.home, timeout=300, check=True)
+    assert engine.client().containers.list(all=True, filters=label) == []
+    with step("cluster up, Ctrl-C once its first node exists"):
+        stopped = learner.interrupt_when([".venv/bin/dockyard", "cluster", "up"],
+                                         lambda: engine.client().containers.list(all=True, filters=label))
+    said = [line for line in stopped.stdout.splitlines() if line.startswith("✗")]
+    assert stopped.returncode != 0 and len(said) == 1 and "interrupted; the half-made cluster was removed" in said[0], \
+        tail(stopped.stdout)
+    assert engine.client().containers.list(all=True, filters=label) == [], "a node of the interrupted cluster is left"
+    assert not learner.kubeconfig.exists() or f"kind-{CLUSTER}" not in learner.kubeconfig.read_text(), \
+        "its kubeconfig context is left"
+    with step("cluster up after the interrupted one"):
+        again = learner.run([".venv/bin/dockyard", "cluster", "up"], timeout=900)
+    assert again.returncode == 0, f"cluster up after Ctrl-C failed:\n{tail(again.stdout)}"
+
     # The base on the laptop's engine is the Debian stand-in, the kind nodes run the node stand-in.
     base_ref = learner.run([".venv/bin/python", "-c",
                             "from dockyard.images.catalog import image; print(image('base').ref)"]).stdout.strip()

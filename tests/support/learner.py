@@ -18,6 +18,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -206,6 +207,30 @@ class Learner:
             raise SecondEngineError(f"as {self.user}: `{' '.join(cmd)}` failed ({proc.returncode}):\n"
                                     + "".join(lines[-30:]))
         return result
+
+    def interrupt_when(self, cmd: list[str], ready, timeout: float = 300) -> subprocess.CompletedProcess:
+        """Run `cmd` as the learner and press Ctrl-C (SIGINT to its process group, as a terminal
+        does) once `ready()` is true; return what it printed by the time it ended."""
+        proc = subprocess.Popen(cmd, cwd=str(self.repo), env=self.env(), user=self.uid, group=self.gid,
+                                extra_groups=[], umask=0o022, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + timeout
+        try:
+            while not ready():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SecondEngineError(f"as {self.user}: `{' '.join(cmd)}` ended or ran {timeout:.0f}s "
+                                            "before the moment to interrupt it:\n" + "".join(lines[-30:]))
+                time.sleep(0.2)
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=timeout)
+        except BaseException:
+            self._end(proc)
+            raise
+        reader.join(timeout=10)
+        return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
 
     @staticmethod
     def _end(proc: subprocess.Popen, shield: bool = True) -> None:

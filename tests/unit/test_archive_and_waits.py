@@ -33,3 +33,38 @@ def test_wait_until_says_what_it_waited_for():
     with pytest.raises(DockyardError) as caught:
         wait_until(probe, timeout=0.05, interval=0.01, what="the registry")
     assert "the registry" in str(caught.value) and "refused" in str(caught.value)
+
+
+class _Container:
+    """A stand-in for a docker-py Container whose health goes through `statuses`, one per reload."""
+
+    name = "web"
+
+    def __init__(self, statuses):
+        self.statuses, self.attrs = list(statuses), {}
+
+    def reload(self):
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        self.attrs = {"State": {} if status is None else {"Health": {"Status": status}}}
+
+
+def test_wait_health_returns_healthy():
+    from dockyard.waits import wait_health
+    assert wait_health(_Container(["starting", "starting", "healthy"]), timeout=5) == "healthy"
+
+
+def test_wait_health_says_unhealthy_at_once_even_if_it_recovers_later():
+    from dockyard.waits import wait_health
+    assert wait_health(_Container(["starting", "unhealthy", "healthy"]), timeout=5) == "unhealthy"
+
+
+def test_wait_health_without_a_healthcheck_raises():
+    from dockyard.waits import wait_health
+    with pytest.raises(DockyardError, match="no HEALTHCHECK"):
+        wait_health(_Container([None]), timeout=5)
+
+
+def test_wait_health_times_out_while_starting():
+    from dockyard.waits import wait_health
+    with pytest.raises(DockyardError, match="to be healthy"):
+        wait_health(_Container(["starting"]), timeout=0.1)

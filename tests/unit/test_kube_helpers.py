@@ -190,3 +190,64 @@ def test_ready_endpoints_counted_once_across_slices():
 def test_wait_ready_endpoints_wants_count_and_pods_to_agree():
     with pytest.raises(ValueError):
         kube.wait_ready_endpoints(None, "ns", "web", 3, pods={"web-1"})
+
+
+def _crashy(phase="Running", waiting=None, terminated=None, restarts=0, last_exit=None, policy="Always"):
+    """A one-container pod in the given state (running unless waiting or terminated is given)."""
+    state = client.V1ContainerState(
+        waiting=client.V1ContainerStateWaiting(reason=waiting, message="back-off restarting") if waiting else None,
+        terminated=client.V1ContainerStateTerminated(exit_code=terminated, reason="Error" if terminated else
+                                                     "Completed") if terminated is not None else None,
+        running=client.V1ContainerStateRunning() if waiting is None and terminated is None else None)
+    last = client.V1ContainerState(terminated=client.V1ContainerStateTerminated(exit_code=last_exit)) \
+        if last_exit is not None else None
+    cs = client.V1ContainerStatus(name="app", image="i", image_id="", ready=False, restart_count=restarts,
+                                  state=state, last_state=last)
+    return client.V1Pod(metadata=client.V1ObjectMeta(name="p"),
+                        spec=client.V1PodSpec(restart_policy=policy, containers=[client.V1Container(name="app")]),
+                        status=client.V1PodStatus(phase=phase, container_statuses=[cs]))
+
+
+def test_running_means_every_container_runs():
+    assert kube.containers_running(_crashy())
+    assert not kube.containers_running(_crashy(waiting="CrashLoopBackOff", restarts=3, last_exit=1))
+    assert not kube.containers_running(_crashy(phase="Pending", waiting="ContainerCreating"))
+    assert not kube.containers_running(_crashy(terminated=1, restarts=1))
+
+
+def test_trouble_names_the_reason_of_a_crash_loop():
+    assert kube.pod_trouble(_crashy()) is None
+    assert kube.pod_trouble(_crashy(phase="Pending", waiting="ContainerCreating")) is None
+    why, container = kube.pod_trouble(_crashy(waiting="CrashLoopBackOff", restarts=3, last_exit=1))
+    assert container == "app" and "CrashLoopBackOff" in why and "exit code 1" in why and "3 times" in why
+    why, _ = kube.pod_trouble(_crashy(terminated=1, restarts=1))   # ended, about to be started again
+    assert "ended (exit code 1" in why and "restarted 1 time" in why
+    why, _ = kube.pod_trouble(_crashy(phase="Pending", waiting="ErrImageNeverPull"))
+    assert "ErrImageNeverPull" in why
+    why, _ = kube.pod_trouble(_crashy(phase="Succeeded", terminated=0, policy="OnFailure"))
+    assert "ended (exit code 0" in why
+    # restartPolicy Never: a container that ended in a pod that still runs (another container) is no trouble
+    assert kube.pod_trouble(_crashy(terminated=0, policy="Never")) is None
+
+
+class _LogCore:
+    """Answers read_namespaced_pod and read_namespaced_pod_log like the API would for one pod."""
+
+    def __init__(self, pod, logs):
+        self.pod, self.logs, self.asked = pod, logs, []
+
+    def read_namespaced_pod(self, name, namespace, **kw):
+        return self.pod
+
+    def read_namespaced_pod_log(self, name, namespace, container=None, previous=False, **kw):
+        self.asked.append((container, previous))
+        return self.logs[previous]
+
+
+def test_last_log_line_of_a_waiting_container_is_the_previous_attempt():
+    core = _LogCore(_crashy(waiting="CrashLoopBackOff", restarts=2, last_exit=1),
+                    {True: "starting\nGREETING is not set: giving up\n\n", False: ""})
+    assert kube.last_log_line(core, "n", "p", "app") == "GREETING is not set: giving up"
+    assert core.asked == [("app", True)]
+    running = _LogCore(_crashy(), {False: "", True: "old"})
+    assert kube.last_log_line(running, "n", "p") == "(the log is empty)"

@@ -7,6 +7,7 @@ at its published v0.X.Y instead.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -26,6 +27,9 @@ BUILD_DATE = "2025-01-01T00:00:00Z"  # fixed, so identical inputs give identical
 # Settings that change what the compiler produces; the node image's recipe hashes them.
 GO_SETTINGS = {"GOFLAGS": "-modcacherw", "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}
 STRIP = "-s -w"
+# The go.sum of each of our wrapper modules, committed: Go checks every module it downloads or
+# finds in its cache against these hashes, and a build that needed one more is refused.
+GO_SUMS = Path(__file__).parent / "gosum"
 
 
 def go_env() -> dict:
@@ -112,7 +116,9 @@ def _run(cmd: list[str], cwd: Path, log, what: str, extra_env: dict | None = Non
     if proc.returncode != 0:
         output = cwd / "go-error.log"
         output.write_text(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
-        last = next((line.strip() for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
+        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+        # Go's module check ends with a paragraph of advice; the line that names the module says more.
+        last = next((line for line in lines if "checksum mismatch" in line), lines[-1] if lines else "no output")
         raise DockyardError(f"{what} failed: {last}",
                             f"read Go's full output in {output}, fix what it names, "
                             "then run `dockyard cluster up` again")
@@ -128,8 +134,43 @@ def build_kubernetes(out_dir: Path, kube_version: str = versions.KUBERNETES_VERS
     mod_file = Path(go_env()["GOMODCACHE"]) / "cache/download/k8s.io/kubernetes/@v" / f"{kube_version}.mod"
     (work / "go.mod").write_text(wrapper_go_mod(kube_version, staging_modules(mod_file.read_text())))
     out_dir.mkdir(parents=True, exist_ok=True)
-    _run(kube_build_cmd(str(out_dir), kube_version), work, log, what=f"building Kubernetes {kube_version}")
+    with pinned_sums(work):
+        _run(kube_build_cmd(str(out_dir), kube_version), work, log, what=f"building Kubernetes {kube_version}")
     return out_dir
+
+
+def go_sum_lines(path: Path) -> set[str]:
+    return {line.strip() for line in path.read_text().splitlines() if line.strip()} if path.exists() else set()
+
+
+@contextlib.contextmanager
+def pinned_sums(work: Path):
+    """The wrapper's build runs with the kit's committed go.sum, and may not add to it."""
+    pinned = GO_SUMS / f"{work.name}.sum"
+    fix = ("if the pins in versions.py changed on purpose: build once, run "
+           "`python -m dockyard.cluster.gobuild write-sums`, review and commit src/dockyard/cluster/gosum/")
+    if not pinned.exists():
+        raise DockyardError(f"the kit pins no module hashes for {work.name} ({pinned} is missing)", fix)
+    (work / "go.sum").write_text(pinned.read_text())
+    yield
+    grown = sorted(go_sum_lines(work / "go.sum") - go_sum_lines(pinned))
+    if grown:
+        raise DockyardError(f"building {work.name} used {len(grown)} module hash(es) the kit's go.sum does not pin "
+                            f"(first: {grown[0]})", fix)
+
+
+def write_sums() -> list[Path]:
+    """After a build: copy each wrapper's go.sum from the build folder into the kit (a developer's step)."""
+    names = [f"kubernetes-{versions.KUBERNETES_VERSION}"] + [wrapper_plan(n)[0] for n, (how, _, _) in PROGRAMS.items()
+                                                            if how != "install"]
+    written = []
+    for name in names:
+        built = cache_dir() / "gobuild" / name / "go.sum"
+        if built.exists():
+            GO_SUMS.mkdir(exist_ok=True)
+            (GO_SUMS / f"{name}.sum").write_text(built.read_text())
+            written.append(GO_SUMS / f"{name}.sum")
+    return written
 
 
 def install_module(package_at_version: str, out_dir: Path, log=print) -> None:
@@ -166,7 +207,8 @@ def build_in_wrapper(name: str, requires: dict[str, str], package: str, out_file
     if main_go:
         (work / "main.go").write_text(main_go)
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    _run(wrapper_build_cmd(str(out_file), package), work, log, what=f"building {name}")
+    with pinned_sums(work):
+        _run(wrapper_build_cmd(str(out_file), package), work, log, what=f"building {name}")
     return out_file
 
 
@@ -260,6 +302,9 @@ if __name__ == "__main__":
     target = tools_dir()
     if sys.argv[1:] == ["kind"]:
         install_module(f"sigs.k8s.io/kind@{versions.KIND_VERSION}", target)
+    elif sys.argv[1:] == ["write-sums"]:
+        for path in write_sums():
+            print(f"wrote {path}")
     elif sys.argv[1:2] == ["program"]:
         for name in sys.argv[2:]:
             print(ensure_program(name))
