@@ -87,6 +87,12 @@ def cmd_prepare(args) -> int:
         from .cluster import node_image
         for old in node_image.prune_old_nodes(client, keep=node_image.node_image_ref()):
             print(f"✓ removed the older node image {old}")
+        from .cluster.kind import external_context, prune_nameless_images
+        if not external_context():
+            count, size = prune_nameless_images(client)
+            if count:
+                print(f"✓ removed {count} image(s) no name points to any more from the cluster's nodes "
+                      f"({size / 1e6:.0f} MB)")
     freed = prune_build_leftovers(client, since=started)
     if freed:
         print(f"✓ removed build leftovers ({freed / 1e6:.0f} MB)")

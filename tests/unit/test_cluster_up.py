@@ -213,3 +213,12 @@ def test_ctrl_c_stops_the_kind_process_before_anyone_cleans_up(tmp_path):
         kind._run([sys.executable, "-c", child], CtrlC())
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)
+
+
+def test_only_nameless_unused_images_are_pruned_from_nodes():
+    from dockyard.cluster.kind import nameless_images
+    images = [{"id": "sha256:tagged", "repoTags": ["docker.io/dockyard/webapp:1"]},
+              {"id": "sha256:old", "repoTags": [], "repoDigests": ["docker.io/library/import-2026-12-02@sha256:1"]},
+              {"id": "sha256:in-use", "repoTags": []},
+              {"id": "sha256:pause", "repoTags": [], "pinned": True}]
+    assert [i["id"] for i in nameless_images(images, used={"sha256:in-use"})] == ["sha256:old"]

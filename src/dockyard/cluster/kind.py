@@ -455,6 +455,28 @@ def cluster_down(name: str = versions.CLUSTER_NAME) -> bool:
     return True
 
 
+def nameless_images(images: list[dict], used: set[str]) -> list[dict]:
+    """Of a node's `crictl images`: those no tag names (only kind load's import@digest name is
+    left, after their tag moved to a newer build) and no container uses."""
+    return [i for i in images if not i.get("repoTags") and not i.get("pinned") and i.get("id") not in used]
+
+
+def prune_nameless_images(client, name: str = versions.CLUSTER_NAME) -> tuple[int, int]:
+    """Remove them from every node of the kit's cluster; (how many, bytes)."""
+    import json
+    count = size = 0
+    for node in client.containers.list(filters={"label": f"{KIND_LABEL}={name}"}):
+        listed = node.exec_run(["crictl", "images", "-o", "json"])
+        running = node.exec_run(["crictl", "ps", "-a", "-o", "json"])
+        if listed.exit_code != 0 or running.exit_code != 0:
+            continue   # a node that does not answer keeps what it has
+        used = {c.get("imageRef") for c in json.loads(running.output or b"{}").get("containers") or []}
+        for image in nameless_images(json.loads(listed.output or b"{}").get("images") or [], used):
+            if node.exec_run(["crictl", "rmi", image["id"]]).exit_code == 0:
+                count, size = count + 1, size + int(image.get("size") or 0)
+    return count, size
+
+
 def load_image(ref: str, name: str = versions.CLUSTER_NAME) -> bool:
     """Copy a locally built image into every node; skipped (False) on a cluster that is not ours."""
     other = external_context()

@@ -140,13 +140,21 @@ def image_on_nodes(client, ref: str) -> Verdict:
 
 
 def forget_on_nodes(client, refs) -> list[str]:
-    """Remove these names from the kind nodes' containerd (`ctr images rm`): the names only, so an
-    image that another name still points at (a catalog image) stays. Returns what was removed."""
+    """Remove these names from the kind nodes' containerd: an image that another name still points
+    at (a catalog image) keeps its content, one that had only this name goes. Returns what was removed."""
     removed = []
     for node in kind_node_containers(client):
+        images = node_images(node)
         for ref in refs:
             full = kube.full_image_ref(ref)
-            if node.exec_run(["ctr", "-n", "k8s.io", "images", "rm", full]).exit_code == 0:
+            entry = next((i for i in images if full in (i.get("repoTags") or [])), None)
+            if entry is None:
+                continue
+            # Its last name: the image goes, with the import@digest name `kind load` also gave it,
+            # which would otherwise keep it on the node for good.
+            last = entry.get("repoTags") == [full]
+            cmd = ["crictl", "rmi", entry["id"]] if last else ["ctr", "-n", "k8s.io", "images", "rm", full]
+            if node.exec_run(cmd).exit_code == 0:
                 removed.append(f"{node.name}: {full}")
     return removed
 
