@@ -260,9 +260,9 @@ class Traffic:
     Each answer is recorded as the name of the page it was (the first of `pages` whose phrase it
     contains, "other" if none), each failure with its reason. It stops by itself after `limit` s,
     so a forgotten one does not run on for ever. The `timeout` is generous: a machine busy with
-    other work answers slowly but answers, while a pod that is gone refuses at once or never answers.
-    A connection sent to a pod that just left, before a busy node heard of it, gets its answer
-    when TCP tries again after 1, 3, 7, 15 s, from a pod that is there (seen: 10 s was too short)."""
+    other work answers slowly but answers, while a pod that is gone refuses at once or never answers:
+    a connection the node sent to a pod that just left is never answered, since TCP's retries keep
+    the address the node's NAT chose for its first packet. The preStop pause is what prevents that."""
 
     def __init__(self, url: str, pages: dict[str, str], pause: float = 0.02, timeout: float = 30,
                  limit: float = 900):
@@ -358,7 +358,7 @@ def rolled_out_under_traffic(client, apps, core, namespace: str, name: str, ref:
     try:   # old pods finish their preStop pause; requests still count until they are gone
         wait_until(lambda: not [p for p in core.list_namespaced_pod(
             namespace, label_selector=_selector_text(dep.spec.selector.match_labels)).items
-            if p.metadata.deletion_timestamp], timeout=30, interval=0.5, what="the old pods to go")
+            if p.metadata.deletion_timestamp], timeout=60, interval=0.5, what="the old pods to go")
     except DockyardError:
         pass
     engine = _engine_id(client, ref)
