@@ -222,3 +222,11 @@ def test_only_nameless_unused_images_are_pruned_from_nodes():
               {"id": "sha256:in-use", "repoTags": []},
               {"id": "sha256:pause", "repoTags": [], "pinned": True}]
     assert [i["id"] for i in nameless_images(images, used={"sha256:in-use"})] == ["sha256:old"]
+
+
+def test_an_imported_image_is_removed_under_the_names_containerd_keeps():
+    from dockyard.cluster.kind import containerd_names
+    image = {"id": "sha256:abc", "repoTags": [],
+             "repoDigests": ["docker.io/library/import-2026-12-02@sha256:111"]}
+    assert set(containerd_names(image)) == {"sha256:abc", "docker.io/library/import-2026-12-02@sha256:111",
+                                            "import-2026-12-02@sha256:111"}

@@ -461,8 +461,36 @@ def nameless_images(images: list[dict], used: set[str]) -> list[dict]:
     return [i for i in images if not i.get("repoTags") and not i.get("pinned") and i.get("id") not in used]
 
 
+def containerd_names(image: dict) -> list[str]:
+    """The names containerd keeps an image of `crictl images` under. `kind load` (ctr import
+    --digests) stores `import-<date>@sha256:…` as given, while the CRI shows it as
+    docker.io/library/…, and removing that shown name (`crictl rmi`) leaves the image in place."""
+    names = [image["id"]] + list(image.get("repoTags") or [])
+    for digest in image.get("repoDigests") or []:
+        names += [digest, digest.removeprefix("docker.io/library/")]
+    return names
+
+
+def _containerd_image_names(node) -> set[str] | None:
+    listed = node.exec_run(["ctr", "-n", "k8s.io", "images", "ls", "-q"])
+    return set(listed.output.decode().split()) if listed.exit_code == 0 else None
+
+
+def remove_from_node(node, image: dict) -> bool:
+    """Remove every name of `image` from the node's containerd; True when it had one and has none left."""
+    before = _containerd_image_names(node) or set()
+    names = sorted(set(containerd_names(image)) & before)
+    if not names:
+        return False   # gone already, only the CRI's list still shows it
+    node.exec_run(["ctr", "-n", "k8s.io", "images", "rm", *names])
+    after = _containerd_image_names(node)
+    return after is not None and not set(names) & after
+
+
 def prune_nameless_images(client, name: str = versions.CLUSTER_NAME) -> tuple[int, int]:
-    """Remove them from every node of the kit's cluster; (how many, bytes)."""
+    """Remove them from every node of the kit's cluster; (how many, bytes). The CRI keeps listing
+    them until its containerd restarts (the next `cluster up` after a dockerd restart), their disk
+    space is free at once."""
     import json
     count = size = 0
     for node in client.containers.list(filters={"label": f"{KIND_LABEL}={name}"}):
@@ -472,7 +500,7 @@ def prune_nameless_images(client, name: str = versions.CLUSTER_NAME) -> tuple[in
             continue   # a node that does not answer keeps what it has
         used = {c.get("imageRef") for c in json.loads(running.output or b"{}").get("containers") or []}
         for image in nameless_images(json.loads(listed.output or b"{}").get("images") or [], used):
-            if node.exec_run(["crictl", "rmi", image["id"]]).exit_code == 0:
+            if remove_from_node(node, image):
                 count, size = count + 1, size + int(image.get("size") or 0)
     return count, size
 

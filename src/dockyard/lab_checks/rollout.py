@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 from .. import kube
+from ..cluster.kind import remove_from_node
 from ..errors import DockyardError
 from ..labkit import Verdict, missing, passed
 from ..waits import wait_until
@@ -152,9 +153,11 @@ def forget_on_nodes(client, refs) -> list[str]:
                 continue
             # Its last name: the image goes, with the import@digest name `kind load` also gave it,
             # which would otherwise keep it on the node for good.
-            last = entry.get("repoTags") == [full]
-            cmd = ["crictl", "rmi", entry["id"]] if last else ["ctr", "-n", "k8s.io", "images", "rm", full]
-            if node.exec_run(cmd).exit_code == 0:
+            if entry.get("repoTags") == [full]:
+                gone = remove_from_node(node, entry)
+            else:
+                gone = node.exec_run(["ctr", "-n", "k8s.io", "images", "rm", full]).exit_code == 0
+            if gone:
                 removed.append(f"{node.name}: {full}")
     return removed
 
