@@ -180,8 +180,9 @@ def test_a_laptop_that_never_saw_the_kit(main_before, mirror, second_engine, lap
         learner.run(["kind", "delete", "cluster", "--name", CLUSTER], cwd=learner.home, timeout=300, check=True)
     assert engine.client().containers.list(all=True, filters=label) == []
     with step("cluster up, Ctrl-C once its first node exists"):
+        # the low-level listing: a model list inspects each container, which kind may just have removed
         stopped = learner.interrupt_when([".venv/bin/dockyard", "cluster", "up"],
-                                         lambda: engine.client().containers.list(all=True, filters=label))
+                                         lambda: engine.client().api.containers(all=True, filters=label))
     said = [line for line in stopped.stdout.splitlines() if line.startswith("✗")]
     assert stopped.returncode != 0 and len(said) == 1 and "interrupted; the half-made cluster was removed" in said[0], \
         tail(stopped.stdout)
