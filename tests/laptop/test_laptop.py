@@ -186,7 +186,7 @@ def test_a_laptop_that_never_saw_the_kit(main_before, mirror, second_engine, lap
     said = [line for line in stopped.stdout.splitlines() if line.startswith("✗")]
     assert stopped.returncode != 0 and len(said) == 1 and "interrupted; the half-made cluster was removed" in said[0], \
         tail(stopped.stdout)
-    assert engine.client().containers.list(all=True, filters=label) == [], "a node of the interrupted cluster is left"
+    assert engine.client().api.containers(all=True, filters=label) == [], "a node of the interrupted cluster is left"
     assert not learner.kubeconfig.exists() or f"kind-{CLUSTER}" not in learner.kubeconfig.read_text(), \
         "its kubeconfig context is left"
     with step("cluster up after the interrupted one"):

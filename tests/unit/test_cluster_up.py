@@ -141,9 +141,18 @@ class FakeKind:
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
 
-def make(monkeypatch, tmp_path, run, healthy=lambda progress: True):
+def make(monkeypatch, tmp_path, run, healthy=lambda progress: True, left=lambda name: []):
     monkeypatch.setenv("DOCKYARD_TIMINGS", str(tmp_path / "timings.json"))
-    kind.make_cluster("kind", "node:1", Path("cluster.yaml"), Progress("test"), "demo", run=run, healthy=healthy)
+    kind.make_cluster("kind", "node:1", Path("cluster.yaml"), Progress("test"), "demo", run=run, healthy=healthy,
+                      left=left)
+
+
+def test_a_node_still_there_after_the_delete_is_said(monkeypatch, tmp_path):
+    run = FakeKind({"create": KeyboardInterrupt()})
+    with pytest.raises(DockyardError) as err:
+        make(monkeypatch, tmp_path, run, left=lambda name: ["demo-worker"])
+    assert "removing the half-made cluster failed too (its node containers demo-worker are still there)" in err.value.what
+    assert err.value.fix.startswith("run `dockyard cluster down`") and "\n" not in str(err.value)
 
 
 def test_a_good_creation_deletes_nothing(monkeypatch, tmp_path):

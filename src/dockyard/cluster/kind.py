@@ -269,8 +269,20 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
 
 
+def nodes_left(name: str, timeout: float = 60) -> list[str]:
+    """The cluster's node containers still on the engine once `timeout` passed (none: []). After
+    Ctrl-C, the engine may still be removing a node when `kind delete` returns."""
+    client = connect()
+    deadline = time.monotonic() + timeout
+    while True:   # the low-level list: a container being removed may be gone before it is inspected
+        left = [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters={"label": f"{KIND_LABEL}={name}"})]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)
+
+
 def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, name: str = versions.CLUSTER_NAME,
-                 run: Callable = _run, healthy: Callable = wait_healthy) -> None:
+                 run: Callable = _run, healthy: Callable = wait_healthy, left: Callable = nodes_left) -> None:
     """`kind create cluster`, then wait until it is healthy. On a failure or Ctrl-C on the way,
     delete the half-made cluster (kind keeps it with --retain, and on Ctrl-C anyway), so the
     next `cluster up` starts clean instead of repairing something that never worked."""
@@ -286,6 +298,9 @@ def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, nam
                 else f"creating the cluster {name} failed ({_one_line(err)})")
         try:
             run([kind, "delete", "cluster", "--name", name], None)
+            still = left(name)
+            if still:
+                raise DockyardError(f"its node containers {', '.join(still)} are still there")
         except (Exception, KeyboardInterrupt) as gone:
             raise DockyardError(f"{what}, and removing the half-made cluster failed too ({_one_line(gone)})",
                                 "run `dockyard cluster down`, then `dockyard cluster up`") from None
