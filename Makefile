@@ -9,16 +9,19 @@ LAB_PORT  ?= 8888
 # `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).
 PREPARE_FLAGS ?=
 
-.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs laptop variants timings doctor
+.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs laptop variants timings doctor \
+        site nb-text nb-ipynb
 
 venv: $(VENV)/.installed
 # Exactly the locked versions, each checked against its sha256; then the kit itself, without deps.
+# jupytext (for `make nb-text`) brings a JupyterLab extension the learner does not need: off.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@start=$$(date +%s); \
 	python3 -m venv $(VENV) || { echo "✗ python3 cannot make a virtual environment — install it: apt-get install python3-venv"; exit 1; }; \
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock && \
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . && \
 	$(PY) -m ipykernel install --sys-prefix --name dockyard --display-name "Python (dockyard)" >/dev/null && \
+	$(VENV)/bin/jupyter labextension disable --level=sys_prefix jupyterlab-jupytext >/dev/null 2>&1 && \
 	touch $@ && \
 	$(PY) -c "from dockyard.timings import record; record('prepare', 'venv', $$(date +%s) - $$start)"
 
@@ -32,10 +35,12 @@ lab: prepare
 # engine and cluster (notebooks, labs, JupyterLab in chromium), and engines the tests start themselves
 # (faults, a current Engine 29, a laptop that never saw the kit, a machine with only the bundle:
 # tests/support/second_engine.py).
-# The cluster tests go after both (one restarts dockerd), tests/finally last. The timings table is
+# The site is built from both lanes' executed copies and read in chromium (tests/site), then the
+# cluster tests go (one restarts dockerd), tests/finally last. The timings table is
 # printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
 LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser
 LIVE_SECOND := tests/faults tests/engine29 tests/laptop tests/bundle
+LIVE_SITE   := tests/site
 PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare
@@ -45,10 +50,11 @@ test: reset-timings prepare
 	$(PYTEST_LIVE) $(LIVE_MAIN); main=$$?; \
 	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); \
 	echo "━━ second lane: $(LIVE_SECOND) ━━"; cat build/second-lane.log; \
+	$(PYTEST_LIVE) $(LIVE_SITE); site=$$?; \
 	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; \
 	$(DOCKYARD) timings; \
-	echo "lanes: main $$main, second $$second, cluster and finally $$last"; \
-	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$last -eq 0 ]
+	echo "lanes: main $$main, second $$second, site $$site, cluster and finally $$last"; \
+	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$last -eq 0 ]
 
 reset-timings:
 	@rm -f build/timings.json
@@ -69,6 +75,27 @@ laptop: prepare
 # The presenter's and the learner's copies of every notebook and lab, under build/variants/.
 variants: venv
 	$(DOCKYARD) variant presenter && $(DOCKYARD) variant learner
+
+# The executed notebooks and labs (build/executed, written by the tests) as a static site in build/site.
+site: venv
+	$(DOCKYARD) site
+
+# Edit a notebook as text (jupytext's percent format): `make nb-text NB=notebooks/04-containers.ipynb`
+# writes build/text/04-containers.py (TEXT=path to put it elsewhere); `make nb-ipynb NB=...` writes it back,
+# without outputs, each cell keeping its id, tags and metadata. comment_magics=false: else jupytext
+# reads a markdown line such as "## rm" back as "# rm".
+NB       ?=
+TEXT     ?= build/text/$(basename $(notdir $(NB))).py
+JUPYTEXT := $(VENV)/bin/jupytext --quiet --opt comment_magics=false
+NB_NAMED  = test -n "$(NB)" || { echo "✗ name the notebook: make $@ NB=notebooks/04-containers.ipynb"; exit 1; }
+
+nb-text: venv
+	@$(NB_NAMED); mkdir -p $(dir $(TEXT)) && $(JUPYTEXT) --to py:percent $(NB) -o $(TEXT) && \
+	echo "✓ $(TEXT): edit it, then make nb-ipynb NB=$(NB)$(if $(filter command line,$(origin TEXT)), TEXT=$(TEXT))"
+
+nb-ipynb: venv
+	@$(NB_NAMED); $(JUPYTEXT) $(if $(wildcard $(NB)),--update,--set-kernel dockyard --update-metadata '{"language_info": {"name": "python"}}') --to ipynb $(TEXT) -o $(NB) && \
+	$(VENV)/bin/nbstripout --keep-id --extra-keys metadata.jupytext $(NB) && echo "✓ $(NB) written from $(TEXT), without outputs"
 
 images: venv
 	$(DOCKYARD) images

@@ -186,6 +186,31 @@ def cmd_variant(args) -> int:
     return 0
 
 
+def cmd_course(args) -> int:
+    """course.yml: print the agenda, or write it into the notebooks' journey cells and the README."""
+    from .course import agenda, load, problems, totals, with_agenda
+    from .paths import REPO
+    course = load()
+    if args.action == "agenda":
+        print(totals(course) + "\n\n" + agenda(course))
+        return 0
+    wrong = problems(course, REPO)
+    if wrong:
+        raise DockyardError(wrong[0] + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""),
+                            "make course.yml and the notebooks agree")
+    from .journey import apply_all
+    readme = REPO / "README.md"
+    text = readme.read_text()
+    new_text = with_agenda(text, course)   # before any notebook is written: it refuses a README without markers
+    changed = apply_all(course, REPO)
+    if new_text != text:
+        readme.write_text(new_text)
+        changed.append(readme.relative_to(REPO))
+    print(f"✓ course applied: {len(changed)} file(s) changed" + (f" ({', '.join(map(str, changed))})" if changed
+                                                                  else ", all were as course.yml says"))
+    return 0
+
+
 def cmd_jupyter(args) -> int:
     """`make lab`: JupyterLab on 00-start-here in the learner's workspace; refusals are one line."""
     import os
@@ -206,6 +231,17 @@ def cmd_jupyter(args) -> int:
     print(f"JupyterLab on http://{args.host}:{args.port}/" + (" (password set)" if password else "")
           + " — Ctrl-C stops it")
     os.execv(command[0], command)
+
+
+def cmd_site(args) -> int:
+    """`make site`: the executed notebooks and labs as a static site (nothing runs again)."""
+    from .site import build, shown
+    with timed("site", "build"):
+        site = build(args.out, args.executed)
+    missing = f"; not run yet, so left out: {', '.join(p.stem for p in site['missing'])}" if site["missing"] else ""
+    print(f"✓ site: {len(site['pages'])} pages in {site['seconds']:.0f}s, {site['bytes'] / 1e6:.1f} MB{missing}; "
+          f"open {shown(site['index'])}")
+    return 0
 
 
 def cmd_browser(args) -> int:
@@ -290,6 +326,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("audience", choices=["presenter", "learner"])
     v.add_argument("--out", type=Path, help="folder to write into (default build/variants/AUDIENCE)")
     v.set_defaults(func=cmd_variant)
+    co = sub.add_parser("course", help="course.yml: print the agenda, or apply it to the notebooks' journey cells "
+                                       "and the README")
+    co.add_argument("action", choices=["agenda", "apply"])
+    co.set_defaults(func=cmd_course)
     j = sub.add_parser("jupyter", help="start JupyterLab on notebooks/00-start-here.ipynb")
     j.add_argument("--host", default="127.0.0.1",
                    help="another address serves the Lab to the network; refused unless DOCKYARD_LAB_PASSWORD is set")
@@ -305,6 +345,12 @@ def parser() -> argparse.ArgumentParser:
     from .bundle.serve import DEFAULT_PORT
     bu.add_argument("--port", type=int, default=DEFAULT_PORT, help="serve: the port")
     bu.set_defaults(func=cmd_bundle)
+    si = sub.add_parser("site", help="the executed notebooks and labs (build/executed) as a static site in build/site")
+    from .site import EXECUTED, SITE
+    si.add_argument("--out", type=Path, default=SITE, help="folder to write the site into (default build/site)")
+    si.add_argument("--executed", type=Path, default=EXECUTED,
+                    help="the executed copies to show (default build/executed, written by the tests)")
+    si.set_defaults(func=cmd_site)
     t = sub.add_parser("timings", help="print build/timings.json as a table")
     t.set_defaults(func=cmd_timings)
     return p

@@ -222,6 +222,30 @@ def render_manifest(source: str | Path, values: dict[str, str] | None = None) ->
     return text
 
 
+def save_manifest(api, obj, namespace: str) -> Path:
+    """Write a client object (V1Pod, V1Deployment…) as the YAML `kubectl apply -f` takes, to
+    build/manifests/<namespace>-<kind>-<name>.yaml, so the kubectl line a cell prints works when typed.
+    The object must name its apiVersion and kind (the client does not need them; kubectl does)."""
+    import yaml
+    from .paths import BUILD
+    doc = api.sanitize_for_serialization(obj)
+    if not doc.get("apiVersion") or not doc.get("kind"):
+        raise DockyardError(f"{type(obj).__name__} {doc.get('metadata', {}).get('name')} has no apiVersion or kind",
+                            "set api_version= and kind= on the object")
+    doc["metadata"] = {"name": doc["metadata"]["name"], "namespace": namespace,
+                       **{k: v for k, v in doc["metadata"].items() if k not in ("name", "namespace")}}
+
+    class Dumper(yaml.SafeDumper):   # multi-line strings (a script) as | blocks, as one writes them
+        pass
+    Dumper.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s,
+                                                                style="|" if "\n" in s else None))
+    # the kind is in the name: a Deployment and its Service (or a Role and its RoleBinding) share a name
+    path = BUILD / "manifests" / f"{namespace}-{doc['kind'].lower()}-{doc['metadata']['name']}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.dump(doc, Dumper=Dumper, sort_keys=False))
+    return path
+
+
 # kind -> (API path prefix, plural). Anything else is found through discovery.
 _RESOURCES = {
     ("v1", "Pod"): ("/api/v1", "pods"), ("v1", "Service"): ("/api/v1", "services"),
@@ -395,11 +419,15 @@ def pod_trouble(pod) -> tuple[str, str | None] | None:
     return None
 
 
+def _ended_attempt(pod, container: str | None = None):
+    """(container status, True when its log is that of an ended attempt: `kubectl logs --previous`)."""
+    cs = next((c for c in (pod.status.container_statuses or []) if container in (None, c.name)), None)
+    return cs, bool(cs and cs.restart_count and cs.state and cs.state.waiting)
+
+
 def last_log_line(core, namespace: str, name: str, container: str | None = None) -> str:
     """The last line a pod's container printed: of the attempt that ended when it waits to restart."""
-    pod = core.read_namespaced_pod(name, namespace, _request_timeout=10)
-    cs = next((c for c in (pod.status.container_statuses or []) if container in (None, c.name)), None)
-    previous = bool(cs and cs.restart_count and cs.state and cs.state.waiting)
+    cs, previous = _ended_attempt(core.read_namespaced_pod(name, namespace, _request_timeout=10), container)
     try:
         text = core.read_namespaced_pod_log(name, namespace, container=container or (cs.name if cs else None),
                                             previous=previous, tail_lines=20, _request_timeout=10)
@@ -460,10 +488,12 @@ def wait_for_pod(core, namespace: str, name: str, until="Running", timeout: floa
     def stuck(found):
         why, container = found
         line = last_log_line(core, namespace, name, container) if container else "(no container ran)"
+        previous = container is not None and _ended_attempt(
+            core.read_namespaced_pod(name, namespace, _request_timeout=10), container)[1]
+        logs = f"`kubectl logs {name} -n {namespace} -c {container}{' --previous' if previous else ''}`, " \
+            if container else ""
         return DockyardError(f"pod {name} will not be {wanted}: {why}; its last log line: {line}",
-                             f"`kubectl logs {name} -n {namespace}"
-                             f"{' -c ' + container if container else ''} --previous`, "
-                             f"`kubectl describe pod {name} -n {namespace}`")
+                             f"{logs}`kubectl describe pod {name} -n {namespace}`")
 
     while True:
         try:

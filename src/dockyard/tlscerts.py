@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +86,33 @@ def make_cert(ca: Pair, common_name: str, hosts: list[str] = (), client: bool = 
     return Pair(builder.sign(ca.key, hashes.SHA256()), key)
 
 
-def describe(pair: Pair) -> dict:
+def openssl_commands(server_hosts: list[str], ca_name: str = "dockyard demo CA",
+                     server_name: str = "dockyard demo daemon", client_name: str = "workshop client",
+                     days: int = 2) -> list[str]:
+    """The openssl commands (OpenSSL 1.1.1 or newer) that make what make_ca and make_cert make, in the
+    current folder: ca.pem, server-cert.pem valid for `server_hosts`, client-cert.pem, and their keys
+    (EC P-256, as here). Each line works when typed in a shell."""
+    sans = ",".join(("IP:" if isinstance(n, x509.IPAddress) else "DNS:") + str(n.value)
+                    for n in _alt_names(list(server_hosts)))
+    newkey = "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out {}-key.pem"
+    lines = [newkey.format("ca"),
+             f"openssl req -new -x509 -sha256 -days {days} -key ca-key.pem -subj {shlex.quote('/CN=' + ca_name)}"
+             " -addext 'basicConstraints=critical,CA:TRUE,pathlen:0'"
+             " -addext 'keyUsage=critical,digitalSignature,keyCertSign,cRLSign' -out ca.pem"]
+    for stem, name, extensions in [
+            ("server", server_name, f"extendedKeyUsage=serverAuth\\nsubjectAltName={sans}"),
+            ("client", client_name, "extendedKeyUsage=clientAuth")]:
+        lines += [newkey.format(stem),
+                  f"openssl req -new -key {stem}-key.pem -subj {shlex.quote('/CN=' + name)} -out {stem}.csr",
+                  f"printf 'basicConstraints=critical,CA:FALSE\\n{extensions}\\n' > {stem}.ext",
+                  f"openssl x509 -req -sha256 -days {days} -in {stem}.csr -CA ca.pem -CAkey ca-key.pem"
+                  f" -CAcreateserial -extfile {stem}.ext -out {stem}-cert.pem"]
+    return lines
+
+
+def describe(pair: Pair | x509.Certificate) -> dict:
     """One table row: who the certificate is for, who signed it, what it may be used for."""
-    cert = pair.cert
+    cert = pair.cert if isinstance(pair, Pair) else pair
     try:
         sans = [str(v) for v in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
                 .get_values_for_type(x509.IPAddress)]

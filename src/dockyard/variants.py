@@ -1,6 +1,7 @@
 """One source, two audiences: the presenter's copy and the learner's copy of every notebook.
 
-- presenter: solutions run and show, hints are open, outputs are large (a first cell says so);
+- presenter: solutions run and show, hints are open, outputs are large (a first cell says so), and
+  the presenting time and the deep dives of course.yml are marked (journey.for_presenter);
 - learner: solution cells are folded away and do not run, hints stay folded until clicked; the
   check and hint cells cannot be edited or deleted (`editable`/`deletable`, which JupyterLab honours).
 Neither copy has the `wrong` cells: plausible wrong answers, kept in the source notebook for the
@@ -83,6 +84,9 @@ def write_copy(source: Path, target: Path, audience: str) -> Path:
     """`audience`'s copy of the notebook `source`, written to `target`."""
     import nbformat
     copy = to_variant(nbformat.read(source, as_version=4), audience)
+    if audience == "presenter":   # presenting time and deep dives, from course.yml
+        from .journey import for_presenter
+        for_presenter(copy, Path(source.parent.name) / source.name)
     nbformat.validator.normalize(copy)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(copy, target)

@@ -25,7 +25,7 @@ def locked() -> dict[str, list[str]]:
 
 def test_every_dependency_is_locked_with_hashes():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    wanted = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
     lock = locked()
     for requirement in wanted:
         name = norm(re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0])

@@ -1,4 +1,6 @@
 """Notebooks are committed without outputs, and follow the kit's conventions."""
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,12 +14,24 @@ def test_there_are_notebooks():
     assert (REPO / "notebooks" / "00-start-here.ipynb") in NOTEBOOKS
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_outputs_are_stripped(path):
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: strip outputs"
+def nbstripout_verify(paths) -> subprocess.CompletedProcess:
+    """nbstripout --verify: would stripping change the file (outputs, execution counts, widget state)?
+    --keep-id: the cells' ids are ours (the labs' wrong answers are named by them)."""
+    return subprocess.run([sys.executable, "-m", "nbstripout", "--verify", "--keep-id", *map(str, paths)],
+                          capture_output=True, text=True)
+
+
+def test_notebooks_are_committed_stripped():
+    result = nbstripout_verify(NOTEBOOKS)
+    assert result.returncode == 0, ("notebooks are committed without outputs: "
+                                    "`.venv/bin/nbstripout --keep-id FILE`\n" + result.stdout + result.stderr)
+
+
+def test_the_strip_check_can_fail(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)", execution_count=1,
+                                                                    outputs=[nbformat.v4.new_output("stream", text="1\n")])])
+    nbformat.write(nb, tmp_path / "ran.ipynb")
+    assert nbstripout_verify([tmp_path / "ran.ipynb"]).returncode == 1
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -49,4 +63,5 @@ def test_each_lab_exercise_has_hint_empty_cell_solution_and_check(path):
             assert cell.source.startswith("%%solution\n"), "a solution runs only when solutions = True"
         if "hint" in tags:
             assert cell.cell_type == "markdown" and cell.source.startswith("<details>"), "hints start folded"
-    assert "lab.summary()" in nb.cells[-2].source + nb.cells[-1].source
+    own = [c for c in nb.cells if not {"journey-start", "journey-next"} & set(c.metadata.get("tags", []))]
+    assert "lab.summary()" in own[-2].source + own[-1].source

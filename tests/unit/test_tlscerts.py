@@ -1,6 +1,9 @@
 """The demo certificates chain the way dockerd --tlsverify expects."""
+import shutil
 import ssl
+import subprocess
 
+import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -34,3 +37,21 @@ def test_describe_names_usage_and_hosts():
     row = tlscerts.describe(tlscerts.make_cert(ca, "daemon", ["127.0.0.1"]))
     assert row["valid for"] == "127.0.0.1" and row["usage"] == "serverAuth"
     assert tlscerts.describe(ca)["usage"] == "CA"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl on this machine")
+def test_the_openssl_commands_make_the_same_certificates(tmp_path):
+    hosts = ["127.0.0.1", "localhost"]
+    for line in tlscerts.openssl_commands(hosts):
+        subprocess.run(line, shell=True, cwd=tmp_path, check=True, capture_output=True, timeout=30)
+    ca = tlscerts.make_ca()
+    ours = {"ca.pem": ca, "server-cert.pem": tlscerts.make_cert(ca, "dockyard demo daemon", hosts=hosts),
+            "client-cert.pem": tlscerts.make_cert(ca, "workshop client", client=True)}
+    for name, pair in ours.items():
+        theirs = x509.load_pem_x509_certificate((tmp_path / name).read_bytes())
+        row, their_row = tlscerts.describe(pair), tlscerts.describe(theirs)
+        assert {k: v for k, v in row.items() if k != "expires"} == {k: v for k, v in their_row.items() if k != "expires"}
+    for name, purpose in [("server-cert.pem", "sslserver"), ("client-cert.pem", "sslclient")]:
+        said = subprocess.run(["openssl", "verify", "-CAfile", "ca.pem", "-purpose", purpose, name],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        assert said.stdout.strip() == f"{name}: OK", said.stderr
