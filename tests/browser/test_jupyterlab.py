@@ -4,6 +4,7 @@ JupyterLab starts the way `make lab` starts it (dockyard.jupyterlab.lab_command)
 with a token, serving a copy of the notebooks so that autosave never writes into the repo.
 Playwright drives Debian's chromium; it downloads no browser.
 """
+import contextlib
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dockyard.browser import CHROMIUM_ARGS, find_chromium
 from dockyard.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
@@ -77,6 +79,11 @@ def jupyterlab():
 def check_cell_count() -> int:
     nb = nbformat.read(REPO / START_NOTEBOOK, as_version=4)
     return sum("check" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def preflight_cell_index() -> int:
+    nb = nbformat.read(REPO / START_NOTEBOOK, as_version=4)
+    return next(i for i, c in enumerate(nb.cells) if 'Progress("Preflight")' in c.source)
 
 
 def run_all_cells(page, base: str, token: str, path: str, url: str | None = None):
@@ -153,7 +160,11 @@ def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     texts = notebook.locator(".jp-OutputArea-output").all_inner_texts()
     ticks = sum(t.count("✓") for t in texts)
     crosses = [t for t in texts if "✗" in t or "Traceback" in t]
+    # JupyterLab renders a widget only once its cell is in view: bring the preflight's cell there.
+    notebook.locator(".jp-Cell").nth(preflight_cell_index()).scroll_into_view_if_needed()
     widget = notebook.locator(".jupyter-widgets.widget-vbox")
+    with contextlib.suppress(PlaywrightTimeout):
+        widget.first.wait_for(timeout=10_000)
     widget_text = widget.first.inner_text() if widget.count() else ""
     page.screenshot(path=str(SCREENSHOT_END))
     notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
