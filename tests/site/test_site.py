@@ -1,8 +1,9 @@
 """The site for readers (`make site`), built from the executed copies and read in chromium.
 
-Runs after the notebooks and labs ran (it reads build/executed), not while one is being executed. The site is built into a folder of
-this test, served on 127.0.0.1 only, and one page of each kind is opened: a Docker notebook, a
-Kubernetes notebook, a notebook with widgets, a lab and the index. Each must show real outputs.
+It runs after the notebooks and labs ran (it reads build/executed), never while one is being
+executed. The site is built into a folder of this test, served on 127.0.0.1 only, and one page of
+each kind is opened: a Docker notebook, a Kubernetes notebook, a notebook with widgets, a lab and
+the index. Each must show real outputs.
 """
 import functools
 import http.server
