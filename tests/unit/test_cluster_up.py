@@ -147,6 +147,14 @@ def make(monkeypatch, tmp_path, run, healthy=lambda progress: True, left=lambda 
                       left=left)
 
 
+def test_nodes_the_engine_made_after_the_delete_are_deleted_too(monkeypatch, tmp_path):
+    run = FakeKind({"create": KeyboardInterrupt()})
+    answers = iter([["demo-worker"], []])
+    with pytest.raises(DockyardError, match="interrupted; the half-made cluster was removed"):
+        make(monkeypatch, tmp_path, run, left=lambda name: next(answers))
+    assert run.commands == ["create cluster", "delete cluster", "delete cluster"]
+
+
 def test_a_node_still_there_after_the_delete_is_said(monkeypatch, tmp_path):
     run = FakeKind({"create": KeyboardInterrupt()})
     with pytest.raises(DockyardError) as err:

@@ -269,15 +269,20 @@ def _one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0]}"
 
 
-def nodes_left(name: str, timeout: float = 60) -> list[str]:
-    """The cluster's node containers still on the engine once `timeout` passed (none: []). After
-    Ctrl-C, the engine may still be removing a node when `kind delete` returns."""
+def nodes_left(name: str, settle: float = 3, timeout: float = 60) -> list[str]:
+    """The cluster's node containers on the engine, once their list has not changed for `settle`
+    seconds. After Ctrl-C the engine may still be creating a node that kind asked for (the request
+    was sent), or removing one, when `kind delete` returns."""
     client = connect()
     deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
     while True:   # the low-level list: a container being removed may be gone before it is inspected
-        left = [c["Names"][0].lstrip("/") for c in client.api.containers(all=True, filters={"label": f"{KIND_LABEL}={name}"})]
-        if not left or time.monotonic() > deadline:
-            return left
+        now = sorted(c["Names"][0].lstrip("/")
+                     for c in client.api.containers(all=True, filters={"label": f"{KIND_LABEL}={name}"}))
+        if now != last:
+            last, since = now, time.monotonic()
+        if time.monotonic() - since >= settle or time.monotonic() > deadline:
+            return now
         time.sleep(0.5)
 
 
@@ -298,6 +303,8 @@ def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, nam
                 else f"creating the cluster {name} failed ({_one_line(err)})")
         try:
             run([kind, "delete", "cluster", "--name", name], None)
+            if left(name):   # nodes the engine made after kind stopped: once more
+                run([kind, "delete", "cluster", "--name", name], None)
             still = left(name)
             if still:
                 raise DockyardError(f"its node containers {', '.join(still)} are still there")
