@@ -18,12 +18,12 @@ import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dockyard.browser import CHROMIUM_ARGS, find_chromium
 from dockyard.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
 from dockyard.paths import BUILD, REPO
 from dockyard.ports import free_port
 from dockyard.timings import record
 from dockyard.workspace import seed
+from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 
@@ -137,16 +137,9 @@ def _wait_all_run(page) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    chromium = find_chromium()
-    assert chromium, "chromium is installed (`dockyard browser` installs it)"
     OUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_start_here_runs_in_a_real_browser(jupyterlab, browser):

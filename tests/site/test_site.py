@@ -11,10 +11,10 @@ import threading
 
 import pytest
 
-from dockyard.browser import CHROMIUM_ARGS, find_chromium
 from dockyard.course import load
 from dockyard.paths import BUILD
 from dockyard.site import EXECUTED, build, executed_copy
+from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: it shows what the live run printed; a skip counts as a failure
 
@@ -51,16 +51,9 @@ def served(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    chromium = find_chromium()
-    assert chromium, "chromium is installed (`dockyard browser` installs it)"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser, served, path: str):
