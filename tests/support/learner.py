@@ -211,9 +211,12 @@ class Learner:
     def interrupt_when(self, cmd: list[str], ready, timeout: float = 300) -> subprocess.CompletedProcess:
         """Run `cmd` as the learner and press Ctrl-C (SIGINT to its process group, as a terminal
         does) once `ready()` is true; return what it printed by the time it ended."""
+        # A terminal's Ctrl-C reaches a program that listens to SIGINT; `make test` runs this lane as
+        # a background job, whose children start with SIGINT ignored, so it is listened to again here.
         proc = subprocess.Popen(cmd, cwd=str(self.repo), env=self.env(), user=self.uid, group=self.gid,
                                 extra_groups=[], umask=0o022, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
         reader.start()

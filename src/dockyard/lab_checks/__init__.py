@@ -43,6 +43,6 @@ from .pods import (_labels_text, _running_for, api_error_message, container_trou
                    rolled_out, running_and_ready, service_endpoints, service_reaches, service_selects)
 from .registry import is_pull_of, iso_epoch, pulled_from, pulled_since, pushed, registry_lists, registry_tags
 from .rollout import (Traffic, forget_on_nodes, image_id_on_node, image_on_nodes, image_serves, kind_node_containers,
-                      node_images, pod_image_ids, ready_for_rollout, resolve_max_unavailable, rolled_out_under_traffic,
+                      node_images, pod_image_ids, ready_for_rollout, resolve_max_unavailable, rolled_out_under_traffic, wait_steady,
                       rollout_problem, running_image_id, traffic_problem, wait_rolled_out)
 from .words import command_advice, exit_words, plural, short_error

@@ -257,6 +257,31 @@ def ready_for_rollout(apps, core, namespace: str, name: str, wait: float = 90) -
     return wait_rolled_out(apps, core, namespace, name, wait)
 
 
+def wait_steady(apps, core, namespace: str, name: str, url: str, answers: int = 20, timeout: float = 120) -> None:
+    """Before measuring a rollout: the pods an earlier change replaced are gone, and `answers`
+    requests in a row were answered within 2 s each. Pods stopped without a preStop pause (as the
+    Deployment's first pods were) leave nodes sending them new connections for a while, and
+    those are never answered; that belongs to the change before, not to the rollout measured."""
+    dep = apps.read_namespaced_deployment(name, namespace)
+    selector = _selector_text(dep.spec.selector.match_labels)
+    wait_until(lambda: not [p for p in core.list_namespaced_pod(namespace, label_selector=selector).items
+                            if p.metadata.deletion_timestamp],
+               timeout=timeout, interval=0.5, what=f"the replaced pods of {name} to go")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    in_a_row, deadline = 0, time.monotonic() + timeout
+    while in_a_row < answers:
+        if time.monotonic() > deadline:
+            raise DockyardError(f"{url} did not answer {answers} requests in a row within {timeout:.0f}s",
+                                f"look at `kubectl get pods,endpointslices -n {namespace}`")
+        try:
+            with opener.open(url, timeout=2) as response:
+                response.read()
+            in_a_row += 1
+        except (urllib.error.URLError, OSError):
+            in_a_row = 0
+        time.sleep(0.02)
+
+
 class Traffic:
     """Requests to `url`, one after another in a background thread, until `stop()`.
 
