@@ -144,15 +144,15 @@ class FakeKind:
 def make(monkeypatch, tmp_path, run, healthy=lambda progress: True, left=lambda name: []):
     monkeypatch.setenv("DOCKYARD_TIMINGS", str(tmp_path / "timings.json"))
     kind.make_cluster("kind", "node:1", Path("cluster.yaml"), Progress("test"), "demo", run=run, healthy=healthy,
-                      left=left)
+                      left=left, removal_timeout=0.2)
 
 
 def test_nodes_the_engine_made_after_the_delete_are_deleted_too(monkeypatch, tmp_path):
     run = FakeKind({"create": KeyboardInterrupt()})
-    answers = iter([["demo-worker"], []])
+    answers = iter([["demo-worker"], ["demo-control-plane"], []])
     with pytest.raises(DockyardError, match="interrupted; the half-made cluster was removed"):
         make(monkeypatch, tmp_path, run, left=lambda name: next(answers))
-    assert run.commands == ["create cluster", "delete cluster", "delete cluster"]
+    assert run.commands == ["create cluster", "delete cluster", "delete cluster", "delete cluster"]
 
 
 def test_a_node_still_there_after_the_delete_is_said(monkeypatch, tmp_path):

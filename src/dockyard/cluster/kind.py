@@ -287,7 +287,8 @@ def nodes_left(name: str, settle: float = 3, timeout: float = 60) -> list[str]:
 
 
 def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, name: str = versions.CLUSTER_NAME,
-                 run: Callable = _run, healthy: Callable = wait_healthy, left: Callable = nodes_left) -> None:
+                 run: Callable = _run, healthy: Callable = wait_healthy, left: Callable = nodes_left,
+                 removal_timeout: float = 60) -> None:
     """`kind create cluster`, then wait until it is healthy. On a failure or Ctrl-C on the way,
     delete the half-made cluster (kind keeps it with --retain, and on Ctrl-C anyway), so the
     next `cluster up` starts clean instead of repairing something that never worked."""
@@ -302,10 +303,14 @@ def make_cluster(kind: str, tag: str, config_path: Path, progress: Progress, nam
         what = (f"creating the cluster {name} was interrupted" if isinstance(err, KeyboardInterrupt)
                 else f"creating the cluster {name} failed ({_one_line(err)})")
         try:
-            run([kind, "delete", "cluster", "--name", name], None)
-            if left(name):   # nodes the engine made after kind stopped: once more
+            # Nodes whose creation the engine had already been asked for appear after kind stopped,
+            # seconds later on a busy machine: delete until none is left (or a minute passed).
+            deadline = time.monotonic() + removal_timeout
+            while True:
                 run([kind, "delete", "cluster", "--name", name], None)
-            still = left(name)
+                still = left(name)
+                if not still or time.monotonic() > deadline:
+                    break
             if still:
                 raise DockyardError(f"its node containers {', '.join(still)} are still there")
         except (Exception, KeyboardInterrupt) as gone:
