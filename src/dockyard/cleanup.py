@@ -195,7 +195,10 @@ def clean_namespaces(workshop: str | None, log=print, lab: str | None = None) ->
     from kubernetes import client as k8s
     core = k8s.CoreV1Api(api)
     removed = []
-    from .kube import owner_labels
+    from .kube import given_namespace, owner_labels
+    if given_namespace():
+        return clean_given_namespace(api, given_namespace(),
+                                     f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop), log)
     mine = ",".join(f"{k}={v}" for k, v in owner_labels().items())
     selector = (f"{versions.LAB_LABEL_KEY}={lab}" if lab else label_filter(workshop)) + f",{mine}"
     for ns in core.list_namespace(label_selector=selector).items:
@@ -207,6 +210,24 @@ def clean_namespaces(workshop: str | None, log=print, lab: str | None = None) ->
         from .kube import release_nodes
         for node in release_nodes(core, ns.metadata.name, log=log):
             removed.append(Found("node change", node, node))
+    return removed
+
+
+def clean_given_namespace(api, namespace: str, selector: str, log=print) -> list[Found]:
+    """In a classroom the namespace is the hub's, and the learner's server runs in it: remove what
+    the notebooks and labs made there (`selector`), never the namespace."""
+    from kubernetes import client as k8s
+    core, apps = k8s.CoreV1Api(api), k8s.AppsV1Api(api)
+    removed = []
+    for kind, lister, deleter in [
+            ("deployment", apps.list_namespaced_deployment, apps.delete_namespaced_deployment),
+            ("service", core.list_namespaced_service, core.delete_namespaced_service),
+            ("pod", core.list_namespaced_pod, core.delete_namespaced_pod),
+            ("configmap", core.list_namespaced_config_map, core.delete_namespaced_config_map)]:
+        for obj in lister(namespace, label_selector=f"{selector},!dockyard.classroom").items:   # not the server
+            deleter(obj.metadata.name, namespace, grace_period_seconds=0 if kind == "pod" else None)
+            removed.append(Found(kind, obj.metadata.name, obj.metadata.uid))
+            log(f"removed {kind} {obj.metadata.name} in {namespace}")
     return removed
 
 

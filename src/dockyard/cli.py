@@ -252,6 +252,12 @@ def cmd_browser(args) -> int:
     return 0
 
 
+def cmd_classroom(args) -> int:
+    """A JupyterHub for a room on the current cluster (classroom/)."""
+    from .classroom import cli as classroom_cli
+    return classroom_cli.run(args)
+
+
 def cmd_timings(args) -> int:
     path = timings_file()
     if not path.exists():
@@ -351,6 +357,11 @@ def parser() -> argparse.ArgumentParser:
     si.add_argument("--executed", type=Path, default=EXECUTED,
                     help="the executed copies to show (default build/executed, written by the tests)")
     si.set_defaults(func=cmd_site)
+    cr = sub.add_parser("classroom", help="a JupyterHub for a room: every learner their own JupyterLab, "
+                                         "Docker engine and namespace")
+    from .classroom.cli import add_arguments
+    add_arguments(cr)
+    cr.set_defaults(func=cmd_classroom)
     t = sub.add_parser("timings", help="print build/timings.json as a table")
     t.set_defaults(func=cmd_timings)
     return p

@@ -95,9 +95,16 @@ def kubectl(args: str, context: str | None = None) -> None:
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
+def given_namespace() -> str:
+    """The namespace a classroom gave this learner ($DOCKYARD_NAMESPACE): used instead of making one."""
+    return os.environ.get(versions.NAMESPACE_ENV, "")
+
+
 def namespace_for(name_prefix: str, topic: str, namespace: str = "") -> str:
-    """The notebook's namespace: the parameter when given, else `<prefix>-<topic>`, and on a shared
-    cluster `<owner>-<prefix>-<topic>`, so two learners' defaults never meet."""
+    """The notebook's namespace: the parameter when given, else the classroom's, else
+    `<prefix>-<topic>`, and on a shared cluster `<owner>-<prefix>-<topic>`, so two learners'
+    defaults never meet."""
+    namespace = namespace or given_namespace()
     default = f"{name_prefix}-{topic}"
     if not is_kind_context():
         from .identity import owner
@@ -138,6 +145,8 @@ def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, 
     a namespace that is not ours is never touched.
     """
     from kubernetes import client
+    if name == given_namespace():   # a classroom's: the hub made it, and it holds the learner's server
+        return core.read_namespace(name, _request_timeout=10)
     try:
         old = core.read_namespace(name, _request_timeout=10)
     except client.ApiException as err:
@@ -169,6 +178,23 @@ def fresh_namespace(core, name: str, workshop: str = versions.DEFAULT_WORKSHOP, 
     made = core.create_namespace(body, _request_timeout=10)
     wait_for_default_service_account(core, name, timeout)
     return made
+
+
+def delete_pods(core, namespace: str, names: list[str], timeout: float = 60) -> list[str]:
+    """Delete these pods if they exist and wait until they are gone; the names that were there."""
+    from kubernetes import client
+    found = []
+    for name in names:
+        try:
+            core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+            found.append(name)
+        except client.ApiException as err:
+            if err.status != 404:
+                raise
+    if found:
+        watch_until(core.list_namespaced_pod, lambda pods: not set(found) & set(pods), namespace,
+                    timeout=timeout, what=f"pods {', '.join(found)} to go")
+    return found
 
 
 def wait_for_default_service_account(core, namespace: str, timeout: float = 90):

@@ -77,3 +77,13 @@ CURRENT_ENGINE_RUNC_VERSION = "v1.3.7"
 CURRENT_ENGINE_CONTAINERD_VERSION = "v2.3.5"
 # The buildx CLI plugin that module's Dockerfile tests with: `docker build` is BuildKit through it.
 CURRENT_ENGINE_BUILDX_VERSION = "v0.37.0"
+
+# The classroom (dockyard classroom): JupyterHub with KubeSpawner, from wheels. JupyterHub 5.5 is the
+# oldest Zero to JupyterHub tests; KubeSpawner 7.x is the line that runs on it.
+JUPYTERHUB_VERSION = "6.1.1"
+KUBESPAWNER_VERSION = "7.1.0"
+CLASSROOM_NAMESPACE = "dockyard-classroom"
+# Set on a learner's server: the namespace the Kubernetes notebooks use instead of making one.
+NAMESPACE_ENV = "DOCKYARD_NAMESPACE"
+# Set on a learner's server: where lab checks report (the hub's progress service).
+PROGRESS_URL_ENV = "DOCKYARD_PROGRESS_URL"

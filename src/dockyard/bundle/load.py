@@ -34,7 +34,7 @@ def expected_recipes(manifest: Manifest) -> dict:
     from ..images.build import recipe_hash
     from ..images.catalog import CATALOG, image
     out = {}
-    for entry in CATALOG.values():
+    for entry in (e for e in CATALOG.values() if not e.on_demand):
         saved = manifest.images.get(entry.ref, {})
         base_id = manifest.images.get(image(entry.base).ref, {}).get("id", "") if entry.base else ""
         out[entry.ref] = None if (entry.upstream and saved and saved.get("recipe") is None) \

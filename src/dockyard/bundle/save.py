@@ -77,7 +77,7 @@ def save(client, target: Path, progress: Progress | None = None) -> Manifest:
     from ..images.catalog import catalog_refs
     progress = progress or Progress("Bundle")
     target = Path(target)
-    refs = sorted(catalog_refs())
+    refs = sorted(catalog_refs(prepared_only=True))
     images = image_facts(client, refs)
     node = node_ref(client)
     images_node = image_facts(client, [node])

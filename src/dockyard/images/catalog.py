@@ -26,6 +26,7 @@ class Image:
     packages: tuple = ()          # Debian packages (mmdebstrap --include)
     wheels: tuple = ()            # Python requirements served from the host's wheelhouse
     extra: dict = field(default_factory=dict, hash=False)
+    on_demand: bool = False       # made only by the command that needs it, not by `prepare`
 
     @property
     def ref(self) -> str:
@@ -45,6 +46,12 @@ _ENTRIES = [
     Image("webapp", "dockyard/webapp", "1", "dockerfile", context="webapp", base="busybox"),
     Image("spark", "dockyard/spark", versions.SPARK_VERSION, "dockerfile", context="spark", base="base",
           wheels=(f"pyspark=={versions.SPARK_VERSION}",)),
+    # The hub and every learner's JupyterLab in a classroom (classroom/): the kit's locked packages,
+    # JupyterHub with KubeSpawner, the kit itself and the images a learner's own engine starts with.
+    Image("classroom", "dockyard/classroom", "1", "dockerfile", context="classroom", base="base",
+          wheels=(f"jupyterhub=={versions.JUPYTERHUB_VERSION}",
+                  f"jupyterhub-kubespawner=={versions.KUBESPAWNER_VERSION}"),
+          on_demand=True),
 ]
 
 CATALOG: dict[str, Image] = {entry.key: entry for entry in _ENTRIES}
@@ -70,10 +77,11 @@ def build_order(keys: list[str] | None = None) -> list[Image]:
         if entry not in ordered:
             ordered.append(entry)
 
-    for key in keys or list(CATALOG):
+    for key in keys or [key for key, entry in CATALOG.items() if not entry.on_demand]:
         visit(key)
     return ordered
 
 
-def catalog_refs() -> set[str]:
-    return {entry.ref for entry in CATALOG.values()}
+def catalog_refs(prepared_only: bool = False) -> set[str]:
+    """Every tag the catalog names; `prepared_only`: those `prepare` makes (what a bundle carries)."""
+    return {entry.ref for entry in CATALOG.values() if not (prepared_only and entry.on_demand)}
