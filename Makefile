@@ -10,7 +10,7 @@ LAB_PORT  ?= 8888
 PREPARE_FLAGS ?=
 
 .PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs laptop variants timings doctor \
-        site nb-text nb-ipynb
+        site nb-text nb-ipynb classroom
 
 venv: $(VENV)/.installed
 # Exactly the locked versions, each checked against its sha256; then the kit itself, without deps.
@@ -35,12 +35,14 @@ lab: prepare
 # engine and cluster (notebooks, labs, JupyterLab in chromium), and engines the tests start themselves
 # (faults, a current Engine 29, a laptop that never saw the kit, a machine with only the bundle:
 # tests/support/second_engine.py).
-# The site is built from both lanes' executed copies and read in chromium (tests/site), then the
-# cluster tests go (one restarts dockerd), tests/finally last. The timings table is
+# The site is built from both lanes' executed copies and read in chromium (tests/site); a classroom
+# of three runs on the cluster (tests/classroom), then the cluster tests go (one restarts dockerd),
+# tests/finally last. The timings table is
 # printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
 LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser
 LIVE_SECOND := tests/faults tests/engine29 tests/laptop tests/bundle
 LIVE_SITE   := tests/site
+LIVE_ROOM   := tests/classroom
 PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare
@@ -51,10 +53,11 @@ test: reset-timings prepare
 	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); \
 	echo "━━ second lane: $(LIVE_SECOND) ━━"; cat build/second-lane.log; \
 	$(PYTEST_LIVE) $(LIVE_SITE); site=$$?; \
+	$(PYTEST_LIVE) $(LIVE_ROOM); room=$$?; \
 	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; \
 	$(DOCKYARD) timings; \
-	echo "lanes: main $$main, second $$second, site $$site, cluster and finally $$last"; \
-	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$last -eq 0 ]
+	echo "lanes: main $$main, second $$second, site $$site, classroom $$room, cluster and finally $$last"; \
+	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$room -eq 0 ] && [ $$last -eq 0 ]
 
 reset-timings:
 	@rm -f build/timings.json
@@ -71,6 +74,10 @@ labs: venv
 # A laptop that never saw the kit, simulated beside the main engine (tests/laptop/test_laptop.py).
 laptop: prepare
 	$(PYTEST) tests/laptop -v -s --timeout=1500 -p no:cacheprovider
+
+# A classroom of three on the kit's cluster, end to end (tests/classroom/test_classroom.py).
+classroom: prepare
+	$(PYTEST) tests/classroom -v --timeout=1500 -p no:cacheprovider
 
 # The presenter's and the learner's copies of every notebook and lab, under build/variants/.
 variants: venv

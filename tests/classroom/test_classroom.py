@@ -108,8 +108,12 @@ def learner_pod(core, user: str):
 
 
 def in_pod(core, user: str, script: str, timeout: float = 60) -> kube.ExecResult:
-    pod = learner_pod(core, user)
-    return kube.exec_in_pod(core, pod.metadata.namespace, pod.metadata.name, ["python3", "-c", script],
+    """Run Python in the learner's JupyterLab container (a client per call: the stream API swaps
+    its client's transport while connecting, and learners run side by side)."""
+    from kubernetes import client
+    own = client.CoreV1Api(client.ApiClient(core.api_client.configuration))
+    pod = learner_pod(own, user)
+    return kube.exec_in_pod(own, pod.metadata.namespace, pod.metadata.name, ["python3", "-c", script],
                             container="notebook", timeout=timeout)
 
 
@@ -137,7 +141,7 @@ def run_labs(hub: Hub, core, user: str) -> None:
                   f"'labs/{name}', '/tmp/out-{name}', cwd='labs', kernel_name='dockyard', "
                   "parameters={'solutions': True, 'web_port': 18080, 'name_prefix': ''})")
         result = in_pod(core, user, f"import os; os.chdir('{room.WORKSPACE}'); {script}", timeout=600)
-        assert result.code == 0, f"{user} {lab}: {result.stderr[-1500:]}"
+        assert result.exit_code == 0, f"{user} {lab}: {result.stderr[-1500:]}"
 
 
 def test_the_room(classroom, api):
@@ -145,6 +149,7 @@ def test_the_room(classroom, api):
     record("classroom", "hub ready (up)", made["hub_seconds"])
 
     # Every learner's server, started through the hub's REST API.
+    hub.api("POST", "users", json={"usernames": LEARNERS})
     cold = {}
     with ThreadPoolExecutor(len(LEARNERS)) as pool:
         for user, seconds in zip(LEARNERS, pool.map(hub.start_and_wait, LEARNERS)):
@@ -220,7 +225,7 @@ def check_isolation(hub: Hub, core) -> None:
            "core = client.CoreV1Api(api)\n")
     # Learner one's credentials list their own pods, and are refused another's.
     own = in_pod(core, one, k8s + f"print(len(core.list_namespaced_pod('{ns_one}').items))")
-    assert own.code == 0 and int(own.stdout.strip()) >= 1, own.stderr[-500:]
+    assert own.exit_code == 0 and int(own.stdout.strip()) >= 1, own.stderr[-500:]
     other = in_pod(core, one, k8s + "from kubernetes.client import ApiException\n"
                    f"try:\n    core.list_namespaced_pod('{ns_two}'); print('listed')\n"
                    "except ApiException as e:\n    print(e.status)")
@@ -242,7 +247,7 @@ def check_isolation(hub: Hub, core) -> None:
     mine = in_pod(core, one, docker_ps)
     assert "web" in mine.stdout, mine.stdout + mine.stderr[-300:]
     theirs = in_pod(core, two, docker_ps)
-    assert theirs.code == 0 and "web" not in theirs.stdout, theirs.stdout
+    assert theirs.exit_code == 0 and "web" not in theirs.stdout, theirs.stdout
     # One learner cannot read another's workspace through the hub, though the owner can.
     owner = requests.get(f"{hub.url}user/{one}/api/contents/labs", timeout=30,
                          headers={"Authorization": f"token {hub.token(one)}"})
@@ -273,3 +278,19 @@ def test_down_leaves_nothing(classroom, api):
             break
         time.sleep(1)
     assert not volumes, volumes
+
+
+def test_bad_input_gets_one_line(api):
+    """Checked before anything is made: more learners than the cluster holds, a port already taken."""
+    import socket
+    from dockyard.errors import DockyardError
+    with pytest.raises(DockyardError) as too_many:
+        lifecycle.check_capacity(api, 500)
+    assert too_many.value.what.startswith("500 learners need") and "room for" in too_many.value.what
+    lifecycle.check_capacity(api, len(LEARNERS))          # the room of the test fits
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        with pytest.raises(DockyardError) as busy:
+            Forward(api, lifecycle.ROOM, "hub", 8000, port=taken.getsockname()[1])
+    assert "cannot open 127.0.0.1:" in busy.value.what and "--port" in busy.value.fix

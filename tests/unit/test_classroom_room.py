@@ -25,10 +25,10 @@ def test_a_learner_is_bound_to_edit_in_their_namespace_only():
 
 
 def test_the_hub_may_bind_edit_and_nothing_broader():
-    bind = [r for r in deploy.hub_rules() if "bind" in r["verbs"]]
+    bind = [r for r in deploy.hub_rules("room") if "bind" in r["verbs"]]
     assert bind == [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
-                     "verbs": ["bind"], "resourceNames": ["edit"]}]
-    assert not any("*" in r["verbs"] or "escalate" in r["verbs"] for r in deploy.hub_rules())
+                     "verbs": ["bind"], "resourceNames": ["edit", "room-node-reader"]}]
+    assert not any("*" in r["verbs"] or "escalate" in r["verbs"] for r in deploy.hub_rules("room"))
 
 
 def test_a_server_writes_only_its_own_learners_progress():

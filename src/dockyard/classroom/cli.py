@@ -1,11 +1,9 @@
-"""`dockyard classroom …`: the presenter's commands, and the learner pod's start."""
+"""`dockyard classroom …`: the presenter's commands."""
 from __future__ import annotations
 
 import argparse
 import socket
-from pathlib import Path
 
-from .. import versions
 from ..paths import BUILD
 from . import room
 
@@ -26,8 +24,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     ca.add_argument("--url", required=True)
     sub.add_parser("status", help="the hub, each learner's server and its memory")
     sub.add_parser("down", help="remove the hub and every learner's namespace, server and workspace")
-    ls = sub.add_parser("learner-start", help=argparse.SUPPRESS)   # a learner pod's command
-    ls.add_argument("singleuser_args", nargs=argparse.REMAINDER)
 
 
 def lan_address() -> str:
@@ -55,10 +51,6 @@ def write_cards(url: str) -> dict:
 
 
 def run(args) -> int:
-    if args.action == "learner-start":
-        from .learner import start
-        start(args.singleuser_args)
-        return 0
     from .. import kube
     from . import lifecycle
     if args.action == "up":

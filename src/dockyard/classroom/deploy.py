@@ -15,18 +15,20 @@ def cluster_role_name(namespace: str) -> str:
     return f"{namespace}-hub"
 
 
-def hub_rules() -> list[dict]:
+def hub_rules(namespace: str) -> list[dict]:
     """What the hub needs across the cluster: learners' namespaces with what goes in them, a watch
     on every learner's pod and events (KubeSpawner's reflectors), and the right to give each
-    learner `edit` in their own namespace (RBAC refuses a binding to a role one may not `bind`)."""
+    learner `edit` in their own namespace and a look at the nodes (RBAC refuses a binding to a
+    role one may not `bind`)."""
     core = ["pods", "persistentvolumeclaims", "services", "events", "secrets", "serviceaccounts",
             "resourcequotas", "limitranges", "namespaces"]
     return [
         {"apiGroups": [""], "resources": core, "verbs": ["get", "list", "watch", "create", "delete", "patch"]},
         {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": ["get", "list", "watch"]},
-        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get", "create"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings", "clusterrolebindings"],
+         "verbs": ["get", "create"]},
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"],
-         "resourceNames": ["edit"]},
+         "resourceNames": ["edit", room.node_reader_name(namespace)]},
     ]
 
 
@@ -48,7 +50,11 @@ def hub_objects(namespace: str, image_ref: str, engine_ref: str, learners: list[
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": labels}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "hub", **meta}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-         "metadata": {"name": cluster_role_name(namespace), "labels": labels}, "rules": hub_rules()},
+         "metadata": {"name": cluster_role_name(namespace), "labels": labels}, "rules": hub_rules(namespace)},
+        # Learners see the nodes (notebook 11 lists them); changing one is the presenter's part.
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": room.node_reader_name(namespace), "labels": labels},
+         "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}]},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
          "metadata": {"name": cluster_role_name(namespace), "labels": labels},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
@@ -58,7 +64,9 @@ def hub_objects(namespace: str, image_ref: str, engine_ref: str, learners: list[
          "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": storage_class,
                   "resources": {"requests": {"storage": "1Gi"}}}},
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hub", **meta},
-         "spec": {"selector": {"app": "hub", **labels},
+         # The proxy reaches the hub through this Service, and the hub is ready once the proxy
+         # answers: the Service must lead to the hub before it is ready.
+         "spec": {"selector": {"app": "hub", **labels}, "publishNotReadyAddresses": True,
                   "ports": [{"name": "proxy", "port": 8000, "targetPort": 8000},
                             {"name": "api", "port": 8081, "targetPort": 8081}]}},
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "hub", **meta},
@@ -75,7 +83,8 @@ def hub_objects(namespace: str, image_ref: str, engine_ref: str, learners: list[
                               "command": ["jupyterhub", "-f", HUB_CONFIG], "workingDir": "/srv/hub",
                               "env": env,
                               "ports": [{"containerPort": 8000}, {"containerPort": 8081}],
-                              "readinessProbe": {"httpGet": {"path": "/hub/health", "port": 8081},
+                              # Through the proxy: ready once the hub has given it its routes.
+                              "readinessProbe": {"httpGet": {"path": "/hub/health", "port": 8000},
                                                  "periodSeconds": 2},
                               "resources": {"requests": {"memory": "256Mi", "cpu": "50m"},
                                             "limits": {"memory": "1Gi"}},

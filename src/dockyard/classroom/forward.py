@@ -66,7 +66,9 @@ class Forward:
         """One connection: its own stream to the pod, bytes copied both ways until either side ends."""
         from kubernetes import client
         from kubernetes.stream import portforward
-        core = client.CoreV1Api(self.api)
+        # A client of its own: the stream API swaps its client's transport while it connects, and
+        # a request from another thread on the same client would go out as a websocket.
+        core = client.CoreV1Api(client.ApiClient(self.api.configuration))
         try:
             pf = portforward(core.connect_get_namespaced_pod_portforward, self.pod, self.namespace,
                              ports=str(self.pod_port))

@@ -46,7 +46,7 @@ c.KubeSpawner.user_namespace_labels = room.room_labels(ROOM)
 c.KubeSpawner.extra_labels = room.room_labels(ROOM)
 c.KubeSpawner.image = IMAGE
 c.KubeSpawner.image_pull_policy = "Never"          # loaded into the nodes by `classroom up`
-c.KubeSpawner.cmd = ["dockyard", "classroom", "learner-start"]
+c.KubeSpawner.cmd = ["python3", "-m", "dockyard.classroom.learner"]
 c.KubeSpawner.uid = room.LEARNER_UID
 c.KubeSpawner.gid = room.LEARNER_UID
 c.KubeSpawner.fs_gid = room.LEARNER_UID
@@ -86,10 +86,11 @@ async def make_learner_namespace(spawner):
         "RoleBinding": lambda body: rbac.create_namespaced_role_binding(ns, body),
         "ResourceQuota": lambda body: core.create_namespaced_resource_quota(ns, body),
         "LimitRange": lambda body: core.create_namespaced_limit_range(ns, body),
+        "ClusterRoleBinding": lambda body: rbac.create_cluster_role_binding(body),
     }
     namespace = {"apiVersion": "v1", "kind": "Namespace",
                  "metadata": {"name": ns, "labels": room.room_labels(ROOM)}}
-    for body in [namespace, *room.namespace_objects(ns, ROOM)]:
+    for body in [namespace, *room.namespace_objects(ns, ROOM), room.node_reader_binding(ns, ROOM)]:
         try:
             await creators[body["kind"]](body)
         except ApiException as err:

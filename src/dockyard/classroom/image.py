@@ -61,9 +61,30 @@ def runtime_requirements() -> list[str]:
     return list(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
 
 
+def runtime_closure(roots: list[str]) -> set[str]:
+    """Normalised names of `roots` and everything they need, read from the packages installed here
+    (the kit's venv, made from the lock). Pinning exactly these keeps pip from searching."""
+    from importlib import metadata
+    from packaging.requirements import Requirement
+    seen: set[tuple[str, str]] = set()
+    todo = [(Requirement(r), "") for r in roots]
+    while todo:
+        req, extra = todo.pop()
+        name = wheelhouse.normalize(req.name)
+        if req.marker and not req.marker.evaluate({"extra": extra}):
+            continue
+        for wanted in [""] + sorted(req.extras):
+            if (name, wanted) in seen:
+                continue
+            seen.add((name, wanted))
+            for line in metadata.distribution(req.name).requires or []:
+                todo.append((Requirement(line), wanted))
+    return {name for name, _ in seen}
+
+
 def locked_pins(lock: str) -> list[str]:
-    """`name==version ; marker` of each locked package, without its hashes: as constraints, the image
-    gets the versions the host's venv runs, apart from those its Python refuses (`download`)."""
+    """`name==version ; marker` of each locked package, without its hashes: the image gets the
+    versions the host's venv runs, apart from those its Python refuses (`download`)."""
     return [line.rstrip(" \\") for line in lock.splitlines()
             if line and not line.startswith((" ", "#"))]
 
@@ -80,15 +101,14 @@ def relaxed(pins: list[str], name: str) -> list[str]:
     return out
 
 
-def download(requirements: list[str], pins: list[str], wheels: Path, progress: Progress) -> None:
-    """Every wheel the image installs, for its Python: requirements.txt held to constraints.txt."""
+def download(pins: list[str], wheels: Path, progress: Progress) -> None:
+    """Every wheel the image installs, for its Python; what it installs is requirements.txt."""
     wheels.mkdir(parents=True, exist_ok=True)
-    (wheels / "requirements.txt").write_text("\n".join(requirements) + "\n")
     for _ in range(10):
-        (wheels / "constraints.txt").write_text("\n".join(pins) + "\n")
+        (wheels / "requirements.txt").write_text("\n".join(pins) + "\n")
         try:
-            wheelhouse.fill(("-r", str(wheels / "requirements.txt"), "-c", str(wheels / "constraints.txt")),
-                            wheels, python_version=IMAGE_PYTHON, log=progress.line)
+            wheelhouse.fill(("-r", str(wheels / "requirements.txt")), wheels, python_version=IMAGE_PYTHON,
+                            log=progress.line)
             return
         except DockyardError as err:
             wrong = _WRONG_PYTHON.search(str(err))
@@ -101,14 +121,29 @@ def download(requirements: list[str], pins: list[str], wheels: Path, progress: P
                         "run with --debug and read pip's output")
 
 
+def wheels_for(requirements: list[str], progress: Progress) -> Path:
+    """The downloaded wheels, kept in the cache by what decides them: a change to the kit's code
+    does not download them again."""
+    from ..paths import cache_dir
+    key = hashlib.sha256("\n".join([IMAGE_PYTHON, *requirements]).encode()).hexdigest()[:16]
+    folder = cache_dir() / "classroom-wheels" / key
+    if not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        download(requirements, folder, progress)
+        (folder / ".complete").touch()
+    return folder
+
+
 def make_context(client, progress: Progress) -> Path:
     entry = image(KEY)
     target = BUILD / "contexts" / KEY
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(build.DOCKER_DIR / entry.context, target)
-    wheels = target / "wheels"
+    closure = runtime_closure(runtime_requirements())
+    pins = [pin for pin in locked_pins(LOCK.read_text())
+            if wheelhouse.normalize(pin.split("==")[0].strip()) in closure]
     with timed("classroom", "wheels"):
-        download(runtime_requirements() + list(entry.wheels), locked_pins(LOCK.read_text()), wheels, progress)
+        shutil.copytree(wheels_for(pins + list(entry.wheels), progress), target / "wheels")
     for file in _kit_files():
         dest = target / "kit" / file.relative_to(REPO)
         dest.parent.mkdir(parents=True, exist_ok=True)

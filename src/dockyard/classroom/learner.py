@@ -1,5 +1,5 @@
-"""A learner's server starting (`dockyard classroom learner-start`, the command of every learner's
-pod): a kubeconfig for the pod's own ServiceAccount, the course in the workspace, the first images
+"""A learner's server starting (`python3 -m dockyard.classroom.learner`, the command of every
+learner's pod): a kubeconfig for the pod's own ServiceAccount, the course in the workspace, the first images
 in the learner's engine, then JupyterHub's single-user server."""
 from __future__ import annotations
 
@@ -97,3 +97,8 @@ def start(singleuser_args: list[str]) -> None:
           f"images {'loaded' if loaded else 'already there'} ({time.monotonic() - started:.1f}s)", flush=True)
     command = shutil.which("jupyterhub-singleuser")
     os.execv(command, [command, *singleuser_args])
+
+
+if __name__ == "__main__":
+    import sys
+    start(sys.argv[1:])    # KubeSpawner's arguments for jupyterhub-singleuser

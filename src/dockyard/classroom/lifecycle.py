@@ -27,12 +27,15 @@ def default_storage_class(api) -> str:
 
 
 def unreserved_memory(api) -> int:
-    """Allocatable memory of the schedulable nodes, minus what running pods already request."""
+    """Allocatable memory of the nodes that take the room's pods, minus what pods there request."""
     from kubernetes import client
     core = client.CoreV1Api(api)
-    nodes = [n for n in core.list_node().items if not n.spec.unschedulable]
-    free = sum(kube.quantity_bytes(n.status.allocatable["memory"]) for n in nodes)
+    names = set(schedulable_nodes(api))
+    free = sum(kube.quantity_bytes(n.status.allocatable["memory"]) for n in core.list_node().items
+               if n.metadata.name in names)
     for pod in core.list_pod_for_all_namespaces(field_selector="status.phase=Running").items:
+        if pod.spec.node_name not in names:
+            continue
         for c in pod.spec.containers:
             requests = (c.resources and c.resources.requests) or {}
             free -= kube.quantity_bytes(requests.get("memory", "0"))
@@ -56,15 +59,29 @@ def passwords(core, namespace: str, room_password: str | None) -> tuple[str, str
     except client.ApiException as err:
         if err.status != 404:
             raise
-    return (room_password or old.get("room") or secrets.token_urlsafe(6),
-            old.get("presenter") or secrets.token_urlsafe(12))
+    if room_password is not None and len(room_password) < room.ROOM_PASSWORD_MIN:
+        raise DockyardError(f"the room's password is {len(room_password)} characters; JupyterHub takes "
+                            f"{room.ROOM_PASSWORD_MIN} or more", "pass a longer --password")
+    presenter = old.get("presenter", "")
+    if len(presenter) < room.PRESENTER_PASSWORD_MIN:
+        presenter = secrets.token_urlsafe(24)
+    return room_password or old.get("room") or secrets.token_urlsafe(6), presenter
 
 
-def load_images(refs: list[str], progress: Progress) -> None:
+def schedulable_nodes(api) -> list[str]:
+    """Nodes that take the room's pods: not cordoned, no NoSchedule taint (kind's control plane has one)."""
+    from kubernetes import client
+    return sorted(n.metadata.name for n in client.CoreV1Api(api).list_node().items
+                  if not n.spec.unschedulable and not any(t.effect == "NoSchedule" for t in n.spec.taints or []))
+
+
+def load_images(api, refs: list[str], progress: Progress) -> None:
+    """Into the nodes that run the room's pods only: each node takes a copy of every image."""
     from ..cluster.kind import load_image
+    nodes = schedulable_nodes(api)
     for ref in refs:
-        progress.line(f"loading {ref} into the nodes")
-        load_image(ref)
+        progress.line(f"loading {ref} into {', '.join(nodes)}")
+        load_image(ref, nodes=nodes)
 
 
 def up(learners: int, room_password: str | None = None, context: str | None = None) -> dict:
@@ -85,7 +102,7 @@ def up(learners: int, room_password: str | None = None, context: str | None = No
             ensure(docker.from_env(), progress)
     if kube.is_kind_context(context):
         with progress.step("Loading the images into the nodes"), timed("classroom", "load into nodes"):
-            load_images([image_ref, engine_ref], progress)
+            load_images(api, [image_ref, engine_ref], progress)
     core = client.CoreV1Api(api)
     started = time.monotonic()
     with progress.step(f"Hub in namespace {ROOM}"):

@@ -13,6 +13,7 @@ DOCKER_HOST = f"unix://{ENGINE_SOCKET_DIR}/docker.sock"
 SERVICE_ACCOUNT = "learner"
 KUBE_CONTEXT = "classroom"              # the kubeconfig context a learner's server writes for itself
 PRESENTER = "presenter"                 # the hub's admin user: logs in with the presenter's password
+ROOM_PASSWORD_MIN, PRESENTER_PASSWORD_MIN = 8, 32   # JupyterHub's shared-password authenticator asks so
 PROGRESS_SERVICE = "progress"
 PROGRESS_PORT = 10101
 WRITE_SCOPE = "custom:dockyard-progress:write"
@@ -96,6 +97,19 @@ def namespace_objects(namespace: str, room: str) -> list[dict]:
         {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "learner", **meta},
          "spec": {"limits": [{"type": "Container", **LIMIT_DEFAULTS}]}},
     ]
+
+
+def node_reader_name(room: str) -> str:
+    return f"{room}-node-reader"
+
+
+def node_reader_binding(namespace: str, room: str) -> dict:
+    """The learner's ServiceAccount may read the nodes (cluster-wide, read-only)."""
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": f"{namespace}-nodes", "labels": room_labels(room)},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                        "name": node_reader_name(room)},
+            "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": namespace}]}
 
 
 def roles() -> list[dict]:

@@ -20,6 +20,15 @@ def pod_memory(api, core, pods) -> dict[tuple[str, str], int]:
     return out
 
 
+def why_not_ready(core, pod) -> str | None:
+    """One line for a pod that is not ready: what its containers say, else its last warning event."""
+    trouble = kube.pod_trouble(pod)
+    if trouble:
+        return trouble[0]
+    warnings = [e for e in kube.pod_events(core, pod.metadata.namespace, pod.metadata.name) if e.startswith("Warning")]
+    return warnings[-1] if warnings else None
+
+
 def rows(api) -> list[dict]:
     from kubernetes import client
     core = client.CoreV1Api(api)
@@ -32,10 +41,11 @@ def rows(api) -> list[dict]:
         who = "hub" if pod.metadata.namespace == ROOM else \
             (pod.metadata.annotations or {}).get("hub.jupyter.org/username", pod.metadata.name)
         used = memory.get((pod.metadata.namespace, pod.metadata.name))
+        trouble = None if kube.pod_ready(pod) else why_not_ready(core, pod)
         out.append({"who": who, "namespace": pod.metadata.namespace, "pod": pod.metadata.name,
                     "status": kube.pod_status(pod), "node": pod.spec.node_name or "-",
                     "memory_mb": round(used / 2 ** 20) if used else None,
-                    "server": labels.get("component") == "singleuser-server"})
+                    "server": labels.get("component") == "singleuser-server", "trouble": trouble})
     return out
 
 
@@ -48,6 +58,8 @@ def show(api) -> int:
     for r in table:
         mem = f"{r['memory_mb']} MiB" if r["memory_mb"] is not None else "-"
         print(f"{r['who']:<14} {r['status']:<18} {r['node']:<22} {mem:>8}  {r['namespace']}")
+        if r["trouble"]:
+            print(f"  ✗ {r['trouble']}")
     servers = sum(r["server"] for r in table)
     total = sum(r["memory_mb"] or 0 for r in table)
     print(f"{servers} learners' servers; {total} MiB in all")

@@ -532,8 +532,9 @@ def prune_nameless_images(client, name: str = versions.CLUSTER_NAME) -> tuple[in
     return count, size
 
 
-def load_image(ref: str, name: str = versions.CLUSTER_NAME) -> bool:
-    """Copy a locally built image into every node; skipped (False) on a cluster that is not ours."""
+def load_image(ref: str, name: str = versions.CLUSTER_NAME, nodes: list[str] | None = None) -> bool:
+    """Copy a locally built image into every node (or those of `nodes`); skipped (False) on a
+    cluster that is not ours."""
     other = external_context()
     if other:
         print(f"note: not loading {ref}: context {other!r} is not a kind cluster of this kit, so its nodes "
@@ -543,5 +544,6 @@ def load_image(ref: str, name: str = versions.CLUSTER_NAME) -> bool:
         raise DockyardError(f"{ref} has no tag or :latest, which makes Kubernetes pull it always",
                             "give the image a version tag, e.g. myapp:1.0")
     with timed("cluster", f"load {ref}"):
-        _run([kind_binary(), "load", "docker-image", "--name", name, ref])
+        _run([kind_binary(), "load", "docker-image", "--name", name, ref]
+             + (["--nodes", ",".join(nodes)] if nodes else []))
     return True
