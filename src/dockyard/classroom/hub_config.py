@@ -35,6 +35,7 @@ c.JupyterHub.services = [{
     "url": f"http://127.0.0.1:{room.PROGRESS_PORT}",
     "command": ["python3", "-m", "dockyard.classroom.service"],
     "oauth_client_allowed_scopes": [room.READ_SCOPE],
+    "oauth_no_confirm": True,       # the room's own board: no "authorize access?" page for the presenter
     "display": True,
 }]
 

@@ -11,6 +11,9 @@ from ..timings import timed
 from . import deploy, room
 
 ROOM = versions.CLASSROOM_NAMESPACE
+# What the Kubernetes notebooks and labs run: a learner cannot load an image into a node, so the
+# room's nodes get these with the hub's.
+NODE_IMAGES = ("busybox", "webapp", "python")
 
 
 def default_storage_class(api) -> str:
@@ -102,7 +105,7 @@ def up(learners: int, room_password: str | None = None, context: str | None = No
             ensure(docker.from_env(), progress)
     if kube.is_kind_context(context):
         with progress.step("Loading the images into the nodes"), timed("classroom", "load into nodes"):
-            load_images(api, [image_ref, engine_ref], progress)
+            load_images(api, [image_ref, engine_ref, *(image(key).ref for key in NODE_IMAGES)], progress)
     core = client.CoreV1Api(api)
     started = time.monotonic()
     with progress.step(f"Hub in namespace {ROOM}"):
