@@ -32,17 +32,16 @@ lab: prepare
 	$(DOCKYARD) jupyter --host $(LAB_HOST) --port $(LAB_PORT)
 
 # The unit tests first (seconds), then the live ones in two lanes side by side: the machine's own
-# engine and cluster (notebooks, labs, JupyterLab in chromium), and engines the tests start themselves
+# engine and cluster (notebooks, labs, JupyterLab in chromium, then a classroom of three on the
+# cluster, while the other lane's longest tests still run), and engines the tests start themselves
 # (faults, a current Engine 29, a laptop that never saw the kit, a machine with only the bundle:
 # tests/support/second_engine.py).
-# The site is built from both lanes' executed copies and read in chromium (tests/site); a classroom
-# of three runs on the cluster (tests/classroom), then the cluster tests go (one restarts dockerd),
-# tests/finally last. The timings table is
+# The site is built from both lanes' executed copies and read in chromium (tests/site), then the
+# cluster tests go (one restarts dockerd), tests/finally last. The timings table is
 # printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
-LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser
+LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser tests/classroom
 LIVE_SECOND := tests/faults tests/engine29 tests/laptop tests/bundle
 LIVE_SITE   := tests/site
-LIVE_ROOM   := tests/classroom
 PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare
@@ -53,11 +52,10 @@ test: reset-timings prepare
 	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); \
 	echo "━━ second lane: $(LIVE_SECOND) ━━"; cat build/second-lane.log; \
 	$(PYTEST_LIVE) $(LIVE_SITE); site=$$?; \
-	$(PYTEST_LIVE) $(LIVE_ROOM); room=$$?; \
 	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; \
 	$(DOCKYARD) timings; \
-	echo "lanes: main $$main, second $$second, site $$site, classroom $$room, cluster and finally $$last"; \
-	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$room -eq 0 ] && [ $$last -eq 0 ]
+	echo "lanes: main $$main, second $$second, site $$site, cluster and finally $$last"; \
+	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$last -eq 0 ]
 
 reset-timings:
 	@rm -f build/timings.json

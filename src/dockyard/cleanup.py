@@ -224,7 +224,7 @@ def clean_given_namespace(api, namespace: str, selector: str, log=print) -> list
             ("service", core.list_namespaced_service, core.delete_namespaced_service),
             ("pod", core.list_namespaced_pod, core.delete_namespaced_pod),
             ("configmap", core.list_namespaced_config_map, core.delete_namespaced_config_map)]:
-        for obj in lister(namespace, label_selector=f"{selector},!dockyard.classroom").items:   # not the server
+        for obj in lister(namespace, label_selector=f"{selector},!{versions.ROOM_LABEL_KEY}").items:   # not the server
             deleter(obj.metadata.name, namespace, grace_period_seconds=0 if kind == "pod" else None)
             removed.append(Found(kind, obj.metadata.name, obj.metadata.uid))
             log(f"removed {kind} {obj.metadata.name} in {namespace}")

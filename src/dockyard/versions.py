@@ -83,6 +83,9 @@ CURRENT_ENGINE_BUILDX_VERSION = "v0.37.0"
 JUPYTERHUB_VERSION = "6.1.1"
 KUBESPAWNER_VERSION = "7.1.0"
 CLASSROOM_NAMESPACE = "dockyard-classroom"
+# On every namespace and object a classroom makes (not the workshop label: `dockyard clean` leaves a
+# room alone, `dockyard classroom down` removes it).
+ROOM_LABEL_KEY = "dockyard.classroom"
 # Set on a learner's server: the namespace the Kubernetes notebooks use instead of making one.
 NAMESPACE_ENV = "DOCKYARD_NAMESPACE"
 # Set on a learner's server: where lab checks report (the hub's progress service).

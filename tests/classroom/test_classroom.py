@@ -170,8 +170,10 @@ def test_the_room(classroom, api):
         assert {c.name for c in pod.spec.containers} == {"notebook", "engine"}
 
     # Each learner works through the labs in their own server.
+    started = time.monotonic()
     with ThreadPoolExecutor(len(LEARNERS)) as pool:
         list(pool.map(lambda user: run_labs(hub, core, user), LEARNERS))
+    labs_seconds = time.monotonic() - started
 
     # The board shows exactly what each did: read over HTTP as the presenter.
     presenter_token = hub.token(room.PRESENTER)
@@ -189,6 +191,7 @@ def test_the_room(classroom, api):
                           headers={"Authorization": f"token {learner_token}"})
     assert denied.status_code == 403, denied.status_code
 
+    check_presenters_part(core, "learner02")
     check_board_in_chromium(hub, made["presenter_password"])
     check_isolation(hub, core)
 
@@ -197,7 +200,7 @@ def test_the_room(classroom, api):
     table = {r["who"]: r for r in rows(api)}
     used = table["learner01"]["memory_mb"]
     assert used and used > 50, table["learner01"]
-    record("classroom", "learner memory (MiB, after labs 1 and 4)", used)
+    record("classroom", "labs 1 and 4 in 3 learners' servers at once", labs_seconds, learner_memory_mib=used)
     hub.stop_and_wait("learner02")
     warm = hub.start_and_wait("learner02")
     record("classroom", "learner server start (warm)", warm)
@@ -206,6 +209,20 @@ def test_the_room(classroom, api):
     listing = requests.get(f"{hub.url}user/learner02/api/contents/labs", timeout=30,
                            headers={"Authorization": f"token {token}"}).json()
     assert "test-01-docker-basics.ipynb" in {item["name"] for item in listing["content"]}
+
+
+def check_presenters_part(core, user: str) -> None:
+    """Notebook 11 (nodes) as a learner: the nodes are listed, cordon and drain are the presenter's
+    part (one line each), and the notebook runs to its end."""
+    script = (f"import json, os, papermill\nos.chdir('{room.WORKSPACE}/notebooks')\n"
+              "nb = papermill.execute_notebook('11-nodes.ipynb', '/tmp/out-11.ipynb', kernel_name='dockyard',"
+              " progress_bar=False, parameters={'name_prefix': 'cls'})\n"
+              "text = [json.dumps(o, ensure_ascii=False) for c in nb['cells'] for o in c.get('outputs', [])]\n"
+              "print(sum('presenter’s part' in t for t in text), sum('dockyard-worker' in t for t in text))")
+    result = in_pod(core, user, script, timeout=600)
+    assert result.exit_code == 0, result.stdout[-1500:] + result.stderr[-1500:]
+    parts, node_lines = map(int, result.stdout.split()[-2:])
+    assert parts >= 5 and node_lines >= 1, result.stdout[-500:]
 
 
 def check_board_in_chromium(hub: Hub, presenter_password: str) -> None:

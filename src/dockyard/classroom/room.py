@@ -10,6 +10,7 @@ HOME = "/home/learner"
 WORKSPACE = f"{HOME}/work"
 ENGINE_SOCKET_DIR = "/var/run/dind"
 DOCKER_HOST = f"unix://{ENGINE_SOCKET_DIR}/docker.sock"
+ENGINE_DATA = ".engine"                  # the learner engine's /var/lib/docker, in the workspace volume
 SERVICE_ACCOUNT = "learner"
 KUBE_CONTEXT = "classroom"              # the kubeconfig context a learner's server writes for itself
 PRESENTER = "presenter"                 # the hub's admin user: logs in with the presenter's password
@@ -18,7 +19,7 @@ PROGRESS_SERVICE = "progress"
 PROGRESS_PORT = 10101
 WRITE_SCOPE = "custom:dockyard-progress:write"
 READ_SCOPE = "custom:dockyard-progress:read"
-ROOM_LABEL = "dockyard.classroom"        # on every namespace and object a classroom makes
+ROOM_LABEL = versions.ROOM_LABEL_KEY
 
 # One learner's share, measured (README "How far a classroom goes"): JupyterLab with a kernel, and an
 # engine running a lab's containers. Requests are what the scheduler reserves; limits stop a runaway.
@@ -29,7 +30,7 @@ QUOTA = {"pods": "12", "requests.memory": "2Gi", "limits.memory": "4Gi", "reques
          "persistentvolumeclaims": "2"}
 LIMIT_DEFAULTS = {"default": {"memory": "256Mi", "cpu": "500m"},
                   "defaultRequest": {"memory": "32Mi", "cpu": "10m"}}
-WORKSPACE_SIZE = "1Gi"
+WORKSPACE_SIZE = "5Gi"                   # the notebooks, and the engine's images and containers
 
 
 def room_labels(room: str) -> dict:
@@ -50,14 +51,15 @@ def engine_sidecar(image_ref: str) -> dict:
         "securityContext": {"privileged": True},
         "resources": {"requests": {"memory": ENGINE_MEMORY["request"], "cpu": CPU_REQUEST},
                       "limits": {"memory": ENGINE_MEMORY["limit"]}},
+        # The engine's data lives in the workspace (a hidden folder): after a restart the course's
+        # images are still there, and so are the learner's containers and volumes.
         "volumeMounts": [{"name": "engine-socket", "mountPath": ENGINE_SOCKET_DIR},
-                         {"name": "engine-data", "mountPath": "/var/lib/docker"}],
+                         {"name": "workspace", "mountPath": "/var/lib/docker", "subPath": ENGINE_DATA}],
     }
 
 
 def volumes() -> list[dict]:
     return [{"name": "engine-socket", "emptyDir": {}},
-            {"name": "engine-data", "emptyDir": {}},
             {"name": "workspace", "persistentVolumeClaim": {"claimName": "workspace"}}]
 
 

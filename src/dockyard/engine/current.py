@@ -23,6 +23,7 @@ containerd is not built: CONTAINERD_BUILD below says how, should a later engine 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -168,6 +169,10 @@ def ensure_engine(log=print, builds=BUILDS) -> Path:
     if folder.exists():
         log(f"{folder} is incomplete or damaged (a sha256 changed): building it again")
     missing = missing_system_packages(builds)
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):   # as for the engine: root on Debian installs
+        from .provision import apt_install
+        apt_install(missing, log=log)
+        missing = missing_system_packages(builds)
     if missing:
         raise DockyardError(f"building runc needs Debian's {', '.join(missing)}",
                             f"apt-get install {' '.join(missing)}")
