@@ -45,7 +45,7 @@ def write_cards(url: str) -> dict:
     room_pw, _ = passwords(core, ROOM, None)
     apps = client.AppsV1Api(core.api_client)
     env = {e.name: e.value for e in apps.read_namespaced_deployment("hub", ROOM).spec.template.spec.containers[0].env}
-    names = [n for n in (env.get("DOCKYARD_LEARNERS") or "").split(",") if n]
+    names = room.learner_names(env.get(room.LEARNERS_ENV) or "")
     made = write(cards_for(url, names, room_pw) + [room_card(url, room_pw)], CARDS)
     return made
 

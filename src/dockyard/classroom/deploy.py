@@ -41,7 +41,7 @@ def hub_objects(namespace: str, image_ref: str, engine_ref: str, learners: list[
         {"name": "DOCKYARD_ROOM", "value": namespace},
         {"name": "DOCKYARD_IMAGE", "value": image_ref},
         {"name": "DOCKYARD_ENGINE_IMAGE", "value": engine_ref},
-        {"name": "DOCKYARD_LEARNERS", "value": ",".join(learners)},
+        {"name": room.LEARNERS_ENV, "value": ",".join(learners)},
         {"name": "DOCKYARD_STORAGE_CLASS", "value": storage_class},
         *({"name": name, "valueFrom": {"secretKeyRef": {"name": SECRET, "key": key}}}
           for name, key in [("DOCKYARD_ROOM_PASSWORD", "room"), ("DOCKYARD_PRESENTER_PASSWORD", "presenter")]),

@@ -91,14 +91,19 @@ def locked_pins(lock: str) -> list[str]:
 
 def relaxed(pins: list[str], name: str) -> list[str]:
     """`pins` with `name`'s version left to pip (its marker kept)."""
-    norm = wheelhouse.normalize
     out = []
     for pin in pins:
-        requirement, sep, marker = pin.partition(";")
-        if norm(requirement.split("==")[0].strip()) == norm(name):
-            pin = requirement.split("==")[0].strip() + (f" ;{marker}" if sep else "")
+        pinned_name = pin_name(pin)
+        if wheelhouse.normalize(pinned_name) == wheelhouse.normalize(name):
+            _, sep, marker = pin.partition(";")
+            pin = pinned_name + (f" ;{marker}" if sep else "")
         out.append(pin)
     return out
+
+
+def pin_name(pin: str) -> str:
+    """The project name of a `name==version ; marker` line (wheelhouse.pinned reads the pin)."""
+    return wheelhouse.pinned(pin.partition(";")[0])[0]
 
 
 def download(pins: list[str], wheels: Path, progress: Progress) -> None:
@@ -140,8 +145,7 @@ def make_context(client, progress: Progress) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(build.DOCKER_DIR / entry.context, target)
     closure = runtime_closure(runtime_requirements())
-    pins = [pin for pin in locked_pins(LOCK.read_text())
-            if wheelhouse.normalize(pin.split("==")[0].strip()) in closure]
+    pins = [pin for pin in locked_pins(LOCK.read_text()) if wheelhouse.normalize(pin_name(pin)) in closure]
     with timed("classroom", "wheels"):
         shutil.copytree(wheels_for(pins + list(entry.wheels), progress), target / "wheels")
     for file in _kit_files():

@@ -4,6 +4,7 @@ ServiceAccount, RoleBinding, quota and limits. Pure, so unit tests read it; the 
 from __future__ import annotations
 
 from .. import versions
+from ..labkit import PROGRESS_ENV, PROGRESS_FOLDER
 
 LEARNER_UID = 1000
 HOME = "/home/learner"
@@ -16,6 +17,7 @@ KUBE_CONTEXT = "classroom"              # the kubeconfig context a learner's ser
 PRESENTER = "presenter"                 # the hub's admin user: logs in with the presenter's password
 ROOM_PASSWORD_MIN, PRESENTER_PASSWORD_MIN = 8, 32   # JupyterHub's shared-password authenticator asks so
 PROGRESS_SERVICE = "progress"
+LEARNERS_ENV = "DOCKYARD_LEARNERS"      # on the hub: the room's learners, for the board and the cards
 PROGRESS_PORT = 10101
 WRITE_SCOPE = "custom:dockyard-progress:write"
 READ_SCOPE = "custom:dockyard-progress:read"
@@ -31,6 +33,11 @@ QUOTA = {"pods": "12", "requests.memory": "2Gi", "limits.memory": "4Gi", "reques
 LIMIT_DEFAULTS = {"default": {"memory": "256Mi", "cpu": "500m"},
                   "defaultRequest": {"memory": "32Mi", "cpu": "10m"}}
 WORKSPACE_SIZE = "5Gi"                   # the notebooks, and the engine's images and containers
+
+
+def learner_names(env_value: str) -> list[str]:
+    """The room's learners, as the hub's environment carries them (LEARNERS_ENV, comma-separated)."""
+    return [name for name in env_value.split(",") if name]
 
 
 def room_labels(room: str) -> dict:
@@ -73,7 +80,7 @@ def learner_environment(hub_namespace: str) -> dict:
         "DOCKER_HOST": DOCKER_HOST,
         versions.KUBE_CONTEXT_ENV: KUBE_CONTEXT,
         versions.PROGRESS_URL_ENV: progress_url(hub_namespace),
-        "DOCKYARD_PROGRESS_DIR": f"{WORKSPACE}/.dockyard-progress",
+        PROGRESS_ENV: f"{WORKSPACE}/{PROGRESS_FOLDER}",
         "HOME": HOME,
     }
 

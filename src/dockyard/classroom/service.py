@@ -26,7 +26,7 @@ STUCK_AFTER = float(os.environ.get("DOCKYARD_STUCK_AFTER", "600"))
 
 
 def learners() -> list[str]:
-    return [name for name in os.environ.get("DOCKYARD_LEARNERS", "").split(",") if name]
+    return room.learner_names(os.environ.get(room.LEARNERS_ENV, ""))
 
 
 class Progress(HubOAuthenticated, web.RequestHandler):

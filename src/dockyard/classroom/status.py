@@ -7,7 +7,7 @@ from . import room
 from .lifecycle import ROOM
 
 
-def pod_memory(api, core, pods) -> dict[tuple[str, str], int]:
+def pod_memory(core, pods) -> dict[tuple[str, str], int]:
     """(namespace, pod) -> working-set bytes of all its containers, from each node's summary."""
     import json
     out = {}
@@ -34,7 +34,7 @@ def rows(api) -> list[dict]:
     core = client.CoreV1Api(api)
     selector = f"{room.ROOM_LABEL}={ROOM}"
     pods = core.list_pod_for_all_namespaces(label_selector=selector).items
-    memory = pod_memory(api, core, pods)
+    memory = pod_memory(core, pods)
     out = []
     for pod in sorted(pods, key=lambda p: (p.metadata.namespace != ROOM, p.metadata.namespace)):
         labels = pod.metadata.labels or {}
