@@ -6,13 +6,15 @@ import json
 import sys
 from pathlib import Path
 
-from . import versions, ways
-from .errors import DockyardError
-from .timings import timed, timings_file, summary
+from dockyard import versions
+
+from dockyard.cluster import ways
+from dockyard.errors import DockyardError
+from dockyard.timings import timed, timings_file, summary
 
 
 def cmd_doctor(args) -> int:
-    from .doctor import format_checks, healthy, run_checks
+    from dockyard.ops.doctor import format_checks, healthy, run_checks
     checks = run_checks(cluster=not args.no_cluster)
     print("\n".join(format_checks(checks)))
     return 0 if healthy(checks) else 1
@@ -20,13 +22,13 @@ def cmd_doctor(args) -> int:
 
 def cmd_engine(args) -> int:
     if getattr(args, "action", "up") == "down":
-        from .engine.provision import engine_down
+        from dockyard.engine.provision import engine_down
         steps = engine_down(restore=args.restore)
         print("✓ engine down" + (f" ({', '.join(steps)})" if steps else ": nothing of dockyard's to stop"))
         return 0
     if getattr(args, "restore", False):
         raise DockyardError("--restore goes with `engine down`", "run `dockyard engine down --restore`")
-    from .engine.provision import engine_up
+    from dockyard.engine.provision import engine_up
     with timed("prepare", "engine up"):
         steps = engine_up()
     print("✓ engine ready" + ("" if steps == ["nothing"] else f" ({', '.join(steps)})"))
@@ -43,8 +45,8 @@ def choose_way(client, args, cluster: bool) -> ways.Way:
 
 
 def cmd_images(args) -> int:
-    from .engine import connect
-    from .images.build import ensure_images
+    from dockyard.engine import connect
+    from dockyard.images.build import ensure_images
     client = connect()
     online = choose_way(client, args, cluster=False).name == ways.ONLINE
     with timed("prepare", "images"):
@@ -56,11 +58,11 @@ def cmd_images(args) -> int:
 
 
 def cmd_cluster(args) -> int:
-    from .cluster import kind
+    from dockyard.cluster import kind
     if args.action == "up":
         way = None
         if not kind.external_context():  # another cluster needs no node image
-            from .engine import connect
+            from dockyard.engine import connect
             way = choose_way(connect(), args, cluster=True)
         with timed("prepare", "cluster up"):
             kind.cluster_up(recreate=args.recreate, way=way)
@@ -74,20 +76,20 @@ def cmd_prepare(args) -> int:
     import time
     started = time.time()
     cmd_engine(args)
-    from .engine import connect
+    from dockyard.engine import connect
     choose_way(connect(), args, cluster=not args.no_cluster)  # once, for every step below
     args.keys, args.force = [], False
     cmd_images(args)
     if not args.no_cluster:
         args.action = "up"
         cmd_cluster(args)
-    from .images.build import prune_build_leftovers
+    from dockyard.images.build import prune_build_leftovers
     client = connect()
     if not args.no_cluster:  # node images of older recipes that no node runs any more (~1.3 GB each)
-        from .cluster import node_image
+        from dockyard.cluster import node_image
         for old in node_image.prune_old_nodes(client, keep=node_image.node_image_ref()):
             print(f"✓ removed the older node image {old}")
-        from .cluster.kind import external_context, prune_nameless_images
+        from dockyard.cluster.kind import external_context, prune_nameless_images
         if not external_context():
             count, size = prune_nameless_images(client)
             if count:
@@ -100,11 +102,11 @@ def cmd_prepare(args) -> int:
 
 
 def cmd_clean(args) -> int:
-    from .cleanup import clean
-    from .engine import connect
+    from dockyard.ops.cleanup import clean
+    from dockyard.engine import connect
     client = connect()
     if args.all:  # before clean: kind's nodes carry our label, and `kind delete` also drops the context
-        from .cluster import kind
+        from dockyard.cluster import kind
         kind.cluster_down()
     removed = clean(client, args.workshop, everything=args.all)
     print(f"✓ clean: removed {len(removed)} object(s)" if removed else "✓ clean: nothing of ours was left")
@@ -114,12 +116,12 @@ def cmd_clean(args) -> int:
 def cmd_bundle(args) -> int:
     if args.action == "serve":
         return serve_bundle(args)
-    from .engine import connect
+    from dockyard.engine import connect
     client = connect()
     client.api.timeout = max(client.api.timeout or 0, 900)   # the engine answers a load at its end
     if args.action == "save":
-        from .bundle.save import save
-        from .display import table
+        from dockyard.bundle.save import save
+        from dockyard.display import table
         with timed("bundle", "save") as result:
             manifest = save(client, Path(args.file))
             result["bytes"] = Path(args.file).stat().st_size
@@ -128,7 +130,7 @@ def cmd_bundle(args) -> int:
         print(f"✓ bundle saved: {args.file} ({result['bytes'] / 1e6:.0f} MB); "
               f"carry it to the room, then `dockyard bundle load {Path(args.file).name}`")
         return 0
-    from .bundle.load import load
+    from dockyard.bundle.load import load
     with timed("bundle", "load"):
         manifest, result = load(client, args.file)
     kind = f"kind at {result['kind']}" if result["kind"].startswith("/") else result["kind"]
@@ -139,8 +141,8 @@ def cmd_bundle(args) -> int:
 def serve_bundle(args) -> int:
     import signal
     import time
-    from .audience import url_card
-    from .bundle.serve import BundleServer
+    from dockyard.lessons.room import url_card
+    from dockyard.bundle.serve import BundleServer
     def stop(signum, frame):   # a closed terminal or `kill`: stop as Ctrl-C does
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
@@ -159,8 +161,8 @@ def serve_bundle(args) -> int:
 
 
 def cmd_lab(args) -> int:
-    from .labkit import lab_name, lab_names
-    from .paths import REPO
+    from dockyard.labs.lab import lab_name, lab_names
+    from dockyard.paths import REPO
     labs = lab_names(REPO / "labs")
     if args.action == "list":
         for name, path in labs.items():
@@ -169,8 +171,8 @@ def cmd_lab(args) -> int:
     name = lab_name(args.name or "")
     if name not in labs:
         raise DockyardError(f"there is no lab {args.name!r}", f"name one of: {', '.join(labs)}")
-    from .cleanup import reset_lab
-    from .engine import connect
+    from dockyard.ops.cleanup import reset_lab
+    from dockyard.engine import connect
     removed = reset_lab(connect(), name)
     print(f"✓ lab {name} reset: removed {len(removed)} object(s)" if removed
           else f"✓ lab {name}: nothing to reset")
@@ -178,8 +180,8 @@ def cmd_lab(args) -> int:
 
 
 def cmd_variant(args) -> int:
-    from .paths import REPO
-    from .variants import write_variant
+    from dockyard.paths import REPO
+    from dockyard.course.variants import write_variant
     out = args.out or REPO / "build" / "variants" / args.audience
     written = write_variant(args.audience, [REPO / "notebooks", REPO / "labs"], out)
     print(f"✓ {args.audience} variant: {len(written)} notebooks in {out}")
@@ -188,8 +190,8 @@ def cmd_variant(args) -> int:
 
 def cmd_course(args) -> int:
     """course.yml: print the agenda, or write it into the notebooks' journey cells and the README."""
-    from .course import agenda, load, problems, totals, with_agenda
-    from .paths import REPO
+    from dockyard.course.manifest import agenda, load, problems, totals, with_agenda
+    from dockyard.paths import REPO
     course = load()
     if args.action == "agenda":
         print(totals(course) + "\n\n" + agenda(course))
@@ -198,7 +200,7 @@ def cmd_course(args) -> int:
     if wrong:
         raise DockyardError(wrong[0] + (f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""),
                             "make course.yml and the notebooks agree")
-    from .journey import apply_all
+    from dockyard.course.journey import apply_all
     readme = REPO / "README.md"
     text = readme.read_text()
     new_text = with_agenda(text, course)   # before any notebook is written: it refuses a README without markers
@@ -214,9 +216,9 @@ def cmd_course(args) -> int:
 def cmd_jupyter(args) -> int:
     """`make lab`: JupyterLab on 00-start-here in the learner's workspace; refusals are one line."""
     import os
-    from .jupyterlab import PASSWORD_ENV, START_NOTEBOOK, exposure_refusal, lab_command, write_quiet_settings
-    from .ports import require_free
-    from .workspace import seed, workspace_dir
+    from dockyard.course.jupyterlab import PASSWORD_ENV, START_NOTEBOOK, exposure_refusal, lab_command, write_quiet_settings
+    from dockyard.host.ports import require_free
+    from dockyard.course.workspace import seed, workspace_dir
     password = os.environ.get(PASSWORD_ENV) or None
     refusal = exposure_refusal(args.host, password)
     if refusal:
@@ -235,7 +237,7 @@ def cmd_jupyter(args) -> int:
 
 def cmd_site(args) -> int:
     """`make site`: the executed notebooks and labs as a static site (nothing runs again)."""
-    from .site import build, shown
+    from dockyard.course.site import build, shown
     with timed("site", "build"):
         site = build(args.out, args.executed)
     missing = f"; not run yet, so left out: {', '.join(p.stem for p in site['missing'])}" if site["missing"] else ""
@@ -245,7 +247,7 @@ def cmd_site(args) -> int:
 
 
 def cmd_browser(args) -> int:
-    from .browser import ensure_chromium
+    from dockyard.course.browser import ensure_chromium
     with timed("prepare", "browser"):
         path = ensure_chromium()
     print(f"✓ browser ready: {path}")
@@ -254,7 +256,7 @@ def cmd_browser(args) -> int:
 
 def cmd_classroom(args) -> int:
     """A JupyterHub for a room on the current cluster (classroom/)."""
-    from .classroom import cli as classroom_cli
+    from dockyard.classroom import cli as classroom_cli
     return classroom_cli.run(args)
 
 
@@ -275,7 +277,7 @@ def cmd_timings(args) -> int:
             print(f"\n{sec}")
             section = sec
         print(f"  {name.ljust(width)}  {seconds:8.1f}s")
-    from .cell_times import cell_table
+    from dockyard.course.cell_times import cell_table
     cells = cell_table(data)
     if cells:
         print("\n" + "\n".join(cells))
@@ -348,18 +350,18 @@ def parser() -> argparse.ArgumentParser:
     bu.add_argument("file", help="save, serve: the bundle file; load: the file or the URL `bundle serve` shows")
     bu.add_argument("--host", default="127.0.0.1",
                     help="serve: the address to serve on; 0.0.0.0 serves the room (the bundle holds nothing secret)")
-    from .bundle.serve import DEFAULT_PORT
+    from dockyard.bundle.serve import DEFAULT_PORT
     bu.add_argument("--port", type=int, default=DEFAULT_PORT, help="serve: the port")
     bu.set_defaults(func=cmd_bundle)
     si = sub.add_parser("site", help="the executed notebooks and labs (build/executed) as a static site in build/site")
-    from .site import EXECUTED, SITE
+    from dockyard.course.site import EXECUTED, SITE
     si.add_argument("--out", type=Path, default=SITE, help="folder to write the site into (default build/site)")
     si.add_argument("--executed", type=Path, default=EXECUTED,
                     help="the executed copies to show (default build/executed, written by the tests)")
     si.set_defaults(func=cmd_site)
     cr = sub.add_parser("classroom", help="a JupyterHub for a room: every learner their own JupyterLab, "
                                          "Docker engine and namespace")
-    from .classroom.cli import add_arguments
+    from dockyard.classroom.cli import add_arguments
     add_arguments(cr)
     cr.set_defaults(func=cmd_classroom)
     t = sub.add_parser("timings", help="print build/timings.json as a table")

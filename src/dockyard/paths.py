@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from dockyard.versions import KUBERNETES_VERSION
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "build"
 
@@ -17,14 +19,5 @@ def cache_dir() -> Path:
 def tools_dir() -> Path:
     """The Kubernetes binaries (kubectl, kubeadm, kubelet…) built from Go modules; other programs
     such as kind live beside it, one folder per version (gobuild.program_path)."""
-    from .versions import KUBERNETES_VERSION
     return cache_dir() / "bin" / KUBERNETES_VERSION
 
-
-def tool(name: str) -> str | None:
-    """Our built binary if present (Kubernetes' own, or a program like kind), else PATH, else None."""
-    import shutil
-    from .cluster.gobuild import PROGRAMS, program_path
-    candidates = [tools_dir() / name] + ([program_path(name)] if name in PROGRAMS else [])
-    ours = next((c for c in candidates if c.exists()), None)
-    return str(ours) if ours else shutil.which(name)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 
-from . import versions
-from .errors import DockyardError
+from dockyard import versions
+from dockyard.errors import DockyardError
 
 DEBIAN_IMAGE = "DOCKYARD_DEBIAN_IMAGE"
 KIND_NODE_IMAGE = "DOCKYARD_KIND_NODE_IMAGE"

@@ -7,7 +7,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .paths import BUILD
+from dockyard.paths import BUILD
 
 
 def timings_file() -> Path:

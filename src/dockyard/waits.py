@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from .errors import DockyardError
+from dockyard.errors import DockyardError, WaitTimedOut
 
 
 def wait_until(probe, timeout: float = 30.0, interval: float = 0.2, what: str = "the condition"):
@@ -19,8 +19,8 @@ def wait_until(probe, timeout: float = 30.0, interval: float = 0.2, what: str = 
             last_error = exc
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error})" if last_error else ""
-            raise DockyardError(f"waited {timeout:.0f}s for {what}{detail}",
-                                "look at the container's logs: container.logs().decode()")
+            raise WaitTimedOut(f"waited {timeout:.0f}s for {what}{detail}",
+                               "look at the container's logs: container.logs().decode()")
         time.sleep(interval)
 
 

@@ -1,6 +1,6 @@
 """The learner's JupyterLab, driven in a real browser: open 00-start-here, run all, see ✓.
 
-JupyterLab starts the way `make lab` starts it (dockyard.jupyterlab.lab_command), on 127.0.0.1
+JupyterLab starts the way `make lab` starts it (dockyard.course.jupyterlab.lab_command), on 127.0.0.1
 with a token, serving a copy of the notebooks so that autosave never writes into the repo.
 Playwright drives Debian's chromium; it downloads no browser.
 """
@@ -18,11 +18,11 @@ import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dockyard.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
+from dockyard.course.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
 from dockyard.paths import BUILD, REPO
-from dockyard.ports import free_port
+from dockyard.host.ports import free_port
 from dockyard.timings import record
-from dockyard.workspace import seed
+from dockyard.course.workspace import seed
 from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure

@@ -26,7 +26,7 @@ import pytest
 from dockyard import timings
 from dockyard.bundle.manifest import MANIFEST, NODE, Manifest
 from dockyard.bundle.parts import member_info
-from dockyard.ports import free_port
+from dockyard.host.ports import free_port
 from support.hostcheck import KIND_LABEL, MainEngineState, main_cluster_ready_nodes
 from support.steps import junit_cases, step, tail
 

@@ -21,7 +21,7 @@ import requests
 from dockyard import kube
 from dockyard.classroom import lifecycle, room
 from dockyard.classroom.forward import Forward
-from dockyard.labkit import solution_sources
+from dockyard.labs.lab import solution_sources
 from dockyard.timings import record
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from dockyard.display import Progress
 from dockyard.errors import DockyardError
 from dockyard.images import image
 from dockyard.images.build import stream_build
-from dockyard.papermill_run import run_parameters
+from dockyard.course.run import run_parameters
 from support.second_engine import SecondEngine, sh
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure

@@ -5,7 +5,7 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.cleanup import find
+from dockyard.ops.cleanup import find
 from dockyard.kube import api_client_or_none
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure

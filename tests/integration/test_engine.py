@@ -10,7 +10,7 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.cleanup import clean
+from dockyard.ops.cleanup import clean
 from dockyard.images.build import prune_build_leftovers
 from dockyard.images import image
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from dockyard import versions
-from dockyard.cluster import gobuild
+from dockyard.host import gobuild
 from dockyard.errors import DockyardError
 
 

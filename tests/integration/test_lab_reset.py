@@ -7,7 +7,7 @@ import pytest
 
 from dockyard import versions
 from dockyard.images import image
-from dockyard.labkit import lab_labels
+from dockyard.labs.lab import lab_labels
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 DOCKYARD = [sys.executable, "-m", "dockyard.cli"]

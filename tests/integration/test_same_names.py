@@ -14,7 +14,7 @@ import papermill
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from dockyard.papermill_run import KERNEL, execute, run_parameters
+from dockyard.course.run import KERNEL, execute, run_parameters
 from dockyard.paths import BUILD
 from support.leftovers import remove_run
 

@@ -14,11 +14,11 @@ import nbformat
 import papermill
 import pytest
 
-from dockyard.labkit import results_from_notebook
-from dockyard.papermill_run import run_parameters
+from dockyard.labs.lab import results_from_notebook
+from dockyard.course.run import run_parameters
 from support.leftovers import execute
-from dockyard.ports import free_port
-from dockyard.variants import wrong_answer_run, wrong_runs
+from dockyard.host.ports import free_port
+from dockyard.course.variants import wrong_answer_run, wrong_runs
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = sorted((REPO / "labs").glob(os.environ.get("DOCKYARD_LABS", "*.ipynb")))
@@ -81,7 +81,7 @@ def test_lab_without_solutions_says_not_yet_everywhere(lab):
 @pytest.mark.parametrize("audience, all_done", [("presenter", True), ("learner", False)])
 def test_each_audience_copy_runs_as_its_audience_expects(audience, all_done, tmp_path):
     """`dockyard variant`: the presenter's copy runs its solutions by default, the learner's does not."""
-    from dockyard.variants import write_variant
+    from dockyard.course.variants import write_variant
     lab = REPO / "labs" / "01-docker-basics.ipynb"
     copy = next(p for p in write_variant(audience, [REPO / "labs"], REPO / "build" / "variants" / audience)
                 if p.name == lab.name)

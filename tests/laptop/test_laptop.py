@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from dockyard import timings
-from dockyard.cluster.gobuild import program_path
+from dockyard.host.gobuild import program_path
 from support.hostcheck import KIND_LABEL, MainEngineState, main_cluster_ready_nodes, main_docker
 from support.learner import Learner
 from support.mirror import RegistryMirror

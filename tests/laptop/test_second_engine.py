@@ -9,7 +9,7 @@ import pytest
 
 from support.hostcheck import MainEngineState, MainWebServer, main_container_reaches_mirror, mirror_url
 from support.second_engine import SecondEngine, processes_naming, tagged_rules
-from dockyard.ports import free_port
+from dockyard.host.ports import free_port
 
 STAND_IN = "dockyard/busybox:1.35"      # the kit's own small image, loaded from the main engine
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.papermill_run import run_parameters
+from dockyard.course.run import run_parameters
 from support.leftovers import execute
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def notebooks():
-    from dockyard.course import load
+    from dockyard.course.manifest import load
     order = [n.name for n in load().notebooks]   # one not in course.yml runs last (a unit test flags it)
     found = sorted((REPO / "notebooks").glob(os.environ.get("DOCKYARD_NOTEBOOKS", "*.ipynb")),
                    key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.name))

@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-from dockyard.course import load
+from dockyard.course.manifest import load
 from dockyard.paths import BUILD
-from dockyard.site import EXECUTED, build, executed_copy
+from dockyard.course.site import EXECUTED, build, executed_copy
 from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: it shows what the live run printed; a skip counts as a failure

@@ -1,7 +1,7 @@
 """Debian's chromium, driven by Playwright, for the tests that look at pages (tests/browser, tests/site)."""
 import contextlib
 
-from dockyard.browser import CHROMIUM_ARGS, find_chromium
+from dockyard.course.browser import CHROMIUM_ARGS, find_chromium
 
 
 @contextlib.contextmanager

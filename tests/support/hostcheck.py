@@ -9,7 +9,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from dockyard.images.debian_base import machine_apt_sources
-from dockyard.ports import free_port
+from dockyard.host.ports import free_port
 
 from .second_engine import MAIN_HOST, link_exists, sh
 

@@ -5,7 +5,7 @@ its own test; removing its leftovers keeps tests/finally about the notebooks tha
 """
 import docker
 
-from dockyard.cleanup import Found, find, remove
+from dockyard.ops.cleanup import Found, find, remove
 
 
 def remove_run(prefix: str) -> list[Found]:
@@ -29,7 +29,7 @@ def remove_run(prefix: str) -> list[Found]:
 
 def forget_node_names(client, prefix: str) -> list[str]:
     """The run's image names in the kind nodes' containerd (`kind load` of a lab's own build)."""
-    from dockyard.lab_checks.rollout import forget_on_nodes, kind_node_containers, node_images
+    from dockyard.labs.checks.rollout import forget_on_nodes, kind_node_containers, node_images
     names = {tag for node in kind_node_containers(client) for i in node_images(node)
              for tag in i.get("repoTags") or [] if prefix in tag.rsplit("/", 1)[-1]}
     return forget_on_nodes(client, sorted(names))
@@ -37,7 +37,7 @@ def forget_node_names(client, prefix: str) -> list[str]:
 
 def execute(notebook, parameters: dict, suffix: str = ""):
     """papermill_run.execute; when the run fails, what it made goes, and the failure is raised."""
-    from dockyard import papermill_run
+    from dockyard.course import run as papermill_run
     try:
         return papermill_run.execute(notebook, parameters, suffix)
     except BaseException:

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from dockyard.ports import free_port
+from dockyard.host.ports import free_port
 
 from .second_engine import MAIN_HOST, SecondEngineError, sh
 

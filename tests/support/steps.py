@@ -7,8 +7,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from dockyard import timings
-
-
 @contextlib.contextmanager
 def step(section: str, name: str, **extra):
     """Time one step into build/timings.json's `section`, passed or not."""

@@ -1,6 +1,6 @@
 import pytest
 
-from dockyard.archive import joined, names, read_member, tar_of
+from dockyard.lessons.archive import joined, names, read_member, tar_of
 from dockyard.errors import DockyardError
 from dockyard.waits import wait_until
 

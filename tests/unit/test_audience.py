@@ -1,5 +1,4 @@
-from dockyard import audience
-
+from dockyard.lessons import room as audience
 IP_JSON = [
     {"ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"],
      "addr_info": [{"family": "inet", "local": "127.0.0.1", "scope": "host"}]},

@@ -1,4 +1,4 @@
-from dockyard.buildlog import step_images, step_kinds
+from dockyard.lessons.buildlog import step_images, step_kinds
 
 LOG = """Step 1/7 : ARG BASE_IMAGE
 Step 2/7 : FROM ${BASE_IMAGE}

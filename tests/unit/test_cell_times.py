@@ -1,7 +1,9 @@
 import json
 
-from dockyard import cell_times, cli
-from dockyard.cell_times import summarize, untagged_slow_cells
+from dockyard import cli
+
+from dockyard.course import cell_times
+from dockyard.course.cell_times import summarize, untagged_slow_cells
 
 
 def code(source, seconds=None, tags=(), papermill=None):

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from dockyard.claims import claim
+from dockyard.lessons.claims import claim
 from dockyard.errors import DockyardError
 
 
@@ -14,7 +14,7 @@ def hold_in_another_process(tmp_path, names: str, engine: str = "unix:///e.sock"
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from dockyard.claims import claim
+        from dockyard.lessons.claims import claim
         claim({names!r}, {engine!r}, Path({str(tmp_path)!r}))
         print("held", flush=True)
         sys.stdin.read()

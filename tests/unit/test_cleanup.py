@@ -1,6 +1,6 @@
 from dockyard import versions
-from dockyard.cleanup import images_to_remove, label_filter
-from dockyard.notebook import labels
+from dockyard.ops.cleanup import images_to_remove, label_filter
+from dockyard.lessons.notebook import labels
 
 
 def test_label_filter():
@@ -24,20 +24,20 @@ def test_catalog_images_are_kept_unless_everything():
 
 
 def test_kind_nodes_belong_to_cluster_down_not_clean():
-    from dockyard.cleanup import is_kit_container
+    from dockyard.ops.cleanup import is_kit_container
     assert is_kit_container({"io.x-k8s.kind.cluster": "dockyard", versions.LABEL_KEY: "dockyard"})
     assert not is_kit_container({versions.LABEL_KEY: "dockyard"})
 
 
 def test_refs_compare_in_the_engines_short_form():
-    from dockyard.cleanup import short_ref
+    from dockyard.ops.cleanup import short_ref
     keep = {short_ref("docker.io/kindest/local-path-helper:v1")}
     images = [("sha256:" + "d" * 64, ["kindest/local-path-helper:v1"])]
     assert images_to_remove(images, keep, everything=False) == []
 
 
 def test_a_label_is_ours_only_when_not_copied_from_the_source():
-    from dockyard.cleanup import own_label
+    from dockyard.labels import own_label
     key = versions.LABEL_KEY
     assert own_label({key: "w1"}, {}, key), "set at creation"
     assert own_label({key: "w1"}, {key: "dockyard"}, key), "another value than the image's"
@@ -46,7 +46,7 @@ def test_a_label_is_ours_only_when_not_copied_from_the_source():
 
 
 def test_label_only_build_steps_are_recognised():
-    from dockyard.cleanup import is_label_step
+    from dockyard.ops.cleanup import is_label_step
     assert is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "#(nop) ", "LABEL dockyard.lab=x"]}})
     assert is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "#(nop)  LABEL a=b"]}})
     assert not is_label_step({"ContainerConfig": {"Cmd": ["/bin/sh", "-c", "echo LABEL"]}})
@@ -63,7 +63,7 @@ def test_engine_times_read_with_nanoseconds():
 
 def test_an_engine_gone_mid_cell_is_one_line():
     import requests
-    from dockyard.notebook import lost_engine
+    from dockyard.lessons.notebook import lost_engine
     gone = requests.exceptions.ConnectionError(
         "('Connection aborted.', FileNotFoundError(2, 'No such file or directory'))")
     line = lost_engine(gone)

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from dockyard import versions
-from dockyard.cluster import gobuild, node_image
+from dockyard.cluster import node_image
+from dockyard.host import gobuild
 from dockyard.errors import DockyardError
 
 

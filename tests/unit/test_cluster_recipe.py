@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from dockyard import versions
-from dockyard.cluster import config, gobuild, node_image
+from dockyard.cluster import config, node_image
+from dockyard.host import gobuild
 
 
 def current() -> str:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import versions, ways
+from dockyard import versions
+
+from dockyard.cluster import ways
 from dockyard.cluster import kind, node_image
 from dockyard.display import Progress
 from dockyard.errors import DockyardError

@@ -7,9 +7,9 @@ import nbformat
 import pytest
 import yaml
 
-from dockyard import journey
-from dockyard.course import COURSE_FILE, CourseError, agenda, load, parse, problems, with_agenda
-from dockyard.variants import to_variant
+from dockyard.course import journey
+from dockyard.course.manifest import COURSE_FILE, CourseError, agenda, load, parse, problems, with_agenda
+from dockyard.course.variants import to_variant
 
 REPO = Path(__file__).resolve().parents[2]
 COURSE = load()

@@ -1,4 +1,4 @@
-from dockyard.doctor import Check, available_memory_gb, format_checks, healthy
+from dockyard.ops.doctor import Check, available_memory_gb, format_checks, healthy
 
 
 def test_optional_failures_do_not_fail_the_doctor():

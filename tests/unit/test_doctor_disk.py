@@ -1,7 +1,5 @@
 """The preflight's disk rows: a built machine runs on less than a build from source needs."""
-from dockyard import doctor
-
-
+from dockyard.ops import doctor
 def test_enough_for_a_build_passes():
     check = doctor.disk_check("disk (docker)", "/var/lib/docker", doctor.MIN_FREE_DISK_GB + 1)
     assert check.ok and check.mark == "✓"

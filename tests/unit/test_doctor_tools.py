@@ -1,7 +1,5 @@
 """The preflight's tool checks answer in a row of the table, whatever the tool does."""
-from dockyard import doctor
-
-
+from dockyard.ops import doctor
 def a_tool(tmp_path, monkeypatch, script: str):
     path = tmp_path / "tool"
     path.write_text("#!/bin/sh\n" + script + "\n")

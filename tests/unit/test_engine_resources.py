@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import doctor
+from dockyard.host import resources
+from dockyard.ops import doctor
 from dockyard.engine.resources import describe, disk_usage, engine_facts, host_readings_apply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engines"
@@ -111,8 +112,8 @@ def test_no_engine_off_linux_is_unknown_not_required():
 
 def test_memory_off_linux_reads_no_proc(monkeypatch):
     monkeypatch.setattr(sys, "platform", "darwin")
-    monkeypatch.setattr(doctor.Path, "read_text", lambda self: pytest.fail(f"read {self}"))
-    assert doctor.available_memory_gb() == 0.0
+    monkeypatch.setattr(resources.Path, "read_text", lambda self: pytest.fail(f"read {self}"))
+    assert resources.available_memory_gb() == 0.0
 
 
 def test_read_engine_facts_asks_info_and_version():

@@ -2,7 +2,7 @@
 import pytest
 
 from dockyard import versions
-from dockyard.cluster import gobuild
+from dockyard.host import gobuild
 from dockyard.errors import DockyardError
 
 
@@ -18,7 +18,7 @@ def wrappers() -> dict[str, str]:
 @pytest.mark.parametrize("work, module", wrappers().items())
 def test_every_wrapper_has_a_committed_go_sum_that_pins_its_module(work, module):
     pinned = gobuild.GO_SUMS / f"{work}.sum"
-    assert pinned.exists(), f"{pinned} is missing: build, then `python -m dockyard.cluster.gobuild write-sums`"
+    assert pinned.exists(), f"{pinned} is missing: build, then `python -m dockyard.host.gobuild write-sums`"
     assert any(line.startswith(f"{module} h1:") for line in pinned.read_text().splitlines())
 
 

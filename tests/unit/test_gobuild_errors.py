@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from dockyard.cluster import gobuild
+from dockyard.host import gobuild
 from dockyard.errors import DockyardError
 
 FAILING = [sys.executable, "-c",

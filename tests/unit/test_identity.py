@@ -1,5 +1,5 @@
 from dockyard import kube
-from dockyard.identity import label_value, owner
+from dockyard.host.identity import label_value, owner
 
 
 def test_owner_is_a_label_value():

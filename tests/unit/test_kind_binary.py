@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import versions, ways
-from dockyard.cluster import gobuild, kind, kindtool
+from dockyard import versions
+
+from dockyard.cluster import ways
+from dockyard.cluster import kind, kindtool
+from dockyard.host import gobuild
 from dockyard.errors import DockyardError
 
 FAKE_KIND = b"#!/bin/sh\necho 'kind v0.30.0 go1.24.6 linux/amd64'\n"

@@ -8,8 +8,8 @@ from kubernetes import client
 from dockyard import kube, versions
 from dockyard.errors import DockyardError
 from dockyard.images.catalog import image
-from dockyard.kube_board import UNSCHEDULED, columns, render
-from dockyard.kube_picture import NodeBox, order
+from dockyard.kube.board import UNSCHEDULED, columns, render
+from dockyard.kube.picture import NodeBox, order
 
 
 def test_namespace_from_prefix_or_parameter():
@@ -131,7 +131,7 @@ def test_selectors_equality_and_set_based():
 def test_picture_draws(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
-    from dockyard.kube_picture import draw
+    from dockyard.kube.picture import draw
     boxes = order([NodeBox("cp", "control-plane", "v1.34.4", "containerd://1.6",
                            pods=[("kube-system", "etcd-cp", "etcd")]),
                    NodeBox("w1", "<none>", "v1.34.4", "containerd://1.6", pods=[("ns", "web-1", "")])])

@@ -5,8 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from kubernetes import client as k8s
 
-from dockyard import lab_checks as check
-
+from dockyard.labs import checks as check
 # --- words --------------------------------------------------------------------------------------
 
 

@@ -2,8 +2,7 @@
 each usual mistake gets its own words, and the right answer none. No engine."""
 from collections import namedtuple
 
-from dockyard import lab_checks as check
-
+from dockyard.labs import checks as check
 ANON = "948b8d790362d17a0c9bb862649d0f2c130c551e5983bcd2a070eeed3d75fcda"
 
 

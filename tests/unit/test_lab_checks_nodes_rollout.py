@@ -3,9 +3,7 @@ node, what the scheduler said, what in a Deployment drops requests during a roll
 saw, and which image a node runs. Kubernetes objects are the client's own models, built by hand."""
 from kubernetes import client as k8s
 
-from dockyard import lab_checks as check
-
-
+from dockyard.labs import checks as check
 def pod(node_name=None, selector=None, fields=None, conditions=None, affinity=None):
     entries = [k8s.V1ManagedFieldsEntry(manager="python", operation="Update", fields_v1=fields or {})]
     return k8s.V1Pod(metadata=k8s.V1ObjectMeta(name="p", managed_fields=entries),

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from dockyard import labkit
+from dockyard.labs import lab as labkit
 from dockyard.errors import DockyardError
-from dockyard.labkit import Lab, missing, passed, solution_sources
+from dockyard.labs.lab import Lab, missing, passed, solution_sources
 
 EXERCISES = {"web": "Run a web server", "once": "Run a one-off command", "stop": "Stop it"}
 
@@ -105,10 +105,10 @@ def test_forget_drops_results_here_and_on_disk(tmp_path):
 
 
 def test_reset_forgets_progress_after_removing_what_the_lab_made(tmp_path, monkeypatch):
-    import dockyard.cleanup
+    import dockyard.ops.cleanup
     import dockyard.engine
     monkeypatch.setattr(dockyard.engine, "connect", lambda: "client")
-    monkeypatch.setattr(dockyard.cleanup, "reset_lab", lambda client, name, log: ["a", "b"])
+    monkeypatch.setattr(dockyard.ops.cleanup, "reset_lab", lambda client, name, log: ["a", "b"])
     lab = Lab("demo", EXERCISES, progress_dir=tmp_path)
     lab.check("web", "web runs", passed())
     assert lab.reset() == 2

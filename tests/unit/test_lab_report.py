@@ -4,7 +4,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from dockyard import versions
-from dockyard.labkit import Lab, passed
+from dockyard.labs.lab import Lab, passed
 
 
 def test_a_check_reports_the_lab_to_the_board(monkeypatch):

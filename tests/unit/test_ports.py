@@ -2,7 +2,7 @@
 import socket
 import time
 
-from dockyard.ports import is_free
+from dockyard.host.ports import is_free
 
 
 def listening_socket(reuse: bool = False) -> socket.socket:

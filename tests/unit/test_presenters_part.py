@@ -1,5 +1,5 @@
 """In a classroom, cells marked as the presenter's part print one line instead of running."""
-from dockyard.notebook import presenters_part
+from dockyard.lessons.notebook import presenters_part
 
 
 def test_a_marked_cell_becomes_one_line():

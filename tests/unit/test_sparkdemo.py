@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dockyard import sparkdemo
+from dockyard.lessons import sparkdemo
 from dockyard.errors import DockyardError
 from dockyard.paths import REPO
 

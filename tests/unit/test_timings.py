@@ -1,8 +1,6 @@
 import json
 
 from dockyard import timings
-
-
 def test_record_and_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("DOCKYARD_TIMINGS", str(tmp_path / "t.json"))
     timings.record("prepare", "engine up", 1.234)

@@ -7,9 +7,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from dockyard import tlscerts
-
-
+from dockyard.lessons import tlscerts
 def test_server_and_client_certs_are_signed_by_the_ca(tmp_path):
     ca = tlscerts.make_ca()
     server = tlscerts.make_cert(ca, "daemon", ["127.0.0.1", "localhost"])

@@ -3,8 +3,11 @@ it. Fakes only: no engine, no registry, no kind."""
 import docker
 import pytest
 
-from dockyard import settings, versions, ways
-from dockyard.cluster import gobuild, kind, node_image
+from dockyard import settings, versions
+
+from dockyard.cluster import ways
+from dockyard.cluster import kind, node_image
+from dockyard.host import gobuild
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
 from dockyard.images import build, catalog, debian_base
@@ -363,7 +366,7 @@ def test_every_preparing_command_takes_one_way_flag(capsys):
 
 
 def test_the_doctor_says_the_way_in_one_line(monkeypatch):
-    from dockyard import doctor
+    from dockyard.ops import doctor
     from dockyard.engine import probe
 
     class Closing:

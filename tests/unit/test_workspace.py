@@ -1,7 +1,7 @@
 import pytest
 
 from dockyard.errors import DockyardError
-from dockyard.workspace import seed
+from dockyard.course.workspace import seed
 
 
 def notebook(path, solution="web = 1"):
@@ -52,7 +52,7 @@ def test_a_workspace_inside_the_checkout_is_refused(tmp_path):
 
 
 def test_jupyterlab_on_the_network_needs_a_password():
-    from dockyard.jupyterlab import exposure_refusal, lab_command
+    from dockyard.course.jupyterlab import exposure_refusal, lab_command
     assert exposure_refusal("127.0.0.1", None) is None
     assert exposure_refusal("localhost", None) is None
     assert exposure_refusal("::1", None) is None

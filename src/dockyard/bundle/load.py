@@ -13,11 +13,11 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from ..display import Progress
-from ..errors import DockyardError
-from . import parts as tarparts
-from .manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, engine_arch, refusal
-from .meter import Meter
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
+from dockyard.bundle import parts as tarparts
+from dockyard.bundle.manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, engine_arch, refusal
+from dockyard.bundle.meter import Meter
 
 DOWNLOAD_TIMEOUT = 60   # seconds without a byte before the download counts as failed
 AGAIN = "save it again with this kit (`dockyard bundle save FILE`) on a machine like this one"
@@ -31,8 +31,8 @@ def is_url(source: str) -> bool:
 def expected_recipes(manifest: Manifest) -> dict:
     """The recipe this checkout gives each catalog image on the bundle's own bases. A base pulled
     by its digest (the online way) carries no recipe, and none is asked of it."""
-    from ..images.build import recipe_hash
-    from ..images.catalog import CATALOG, image
+    from dockyard.images.build import recipe_hash
+    from dockyard.images.catalog import CATALOG, image
     out = {}
     for entry in (e for e in CATALOG.values() if not e.on_demand):
         saved = manifest.images.get(entry.ref, {})
@@ -43,8 +43,8 @@ def expected_recipes(manifest: Manifest) -> dict:
 
 
 def refusal_here(client) -> Callable[[Manifest], str | None]:
-    from ..cluster.node_image import node_image_ref
-    from .save import kit_version
+    from dockyard.cluster.node_image import node_image_ref
+    from dockyard.bundle.save import kit_version
     arch = engine_arch(client.info()["Architecture"])
     return lambda m: refusal(m, arch, kit_version(), expected_recipes(m), node_image_ref())
 
@@ -104,7 +104,7 @@ class Tee:
 
 def download(url: str, check, progress: Progress) -> Path:
     """Stream `url` into the cache, checking it as it arrives; the file, once whole and checked."""
-    from ..paths import cache_dir
+    from dockyard.paths import cache_dir
     folder = cache_dir() / "bundles"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (Path(url.split("?")[0]).name or "workshop.dockyard")
@@ -126,7 +126,7 @@ def download(url: str, check, progress: Progress) -> Path:
 
 
 def image_ids(client, refs) -> dict:
-    from ..images.build import existing
+    from dockyard.images.build import existing
     return {ref: getattr(existing(client, ref), "id", None) for ref in refs}
 
 
@@ -148,8 +148,8 @@ def take_back(client, manifest: Manifest, before: dict) -> None:
 
 def apply(client, path: Path, manifest: Manifest, progress: Progress) -> dict:
     """Load the checked bundle at `path`; what changed, for the summary."""
-    from ..cluster.gobuild import program_path
-    from ..cluster.kindtool import release_platform
+    from dockyard.host.gobuild import program_path
+    from dockyard.cluster.kindtool import release_platform
     before = image_ids(client, manifest.images)
     kind_target = program_path("kind")
     kind_before = kind_target.exists()

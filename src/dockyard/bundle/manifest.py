@@ -48,7 +48,7 @@ class Manifest:
 
 def engine_arch(machine: str) -> str:
     """Docker's name for a CPU as `docker info` reports it (x86_64 -> amd64): kind's names, which are Docker's."""
-    from ..cluster.kindtool import CPU_NAMES
+    from dockyard.cluster.kindtool import CPU_NAMES
     return CPU_NAMES.get(machine.lower(), machine.lower())
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from ..display import Progress
+from dockyard.display import Progress
 
 
 class Meter:

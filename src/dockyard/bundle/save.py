@@ -6,12 +6,12 @@ import platform
 import shutil
 from pathlib import Path
 
-from .. import versions
-from ..display import Progress
-from ..errors import DockyardError
-from . import parts as tarparts
-from .manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, Part, engine_arch
-from .meter import Meter
+from dockyard import versions
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
+from dockyard.bundle import parts as tarparts
+from dockyard.bundle.manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, Part, engine_arch
+from dockyard.bundle.meter import Meter
 
 
 def kit_version() -> str:
@@ -19,12 +19,12 @@ def kit_version() -> str:
 
 
 def pinned_facts() -> dict:
-    from ..cluster import node_image
+    from dockyard.cluster import node_image
     return {name: getattr(versions, name) for name in (*node_image.NODE_FACTS, "SPARK_VERSION")}
 
 
 def image_facts(client, refs: list[str]) -> dict:
-    from ..images.build import RECIPE_LABEL, existing
+    from dockyard.images.build import RECIPE_LABEL, existing
     facts = {}
     for ref in refs:
         found = existing(client, ref)
@@ -51,7 +51,8 @@ def canonical(chunks, scratch: Path):
 
 
 def kind_path() -> Path:
-    from ..cluster import gobuild, kindtool
+    from dockyard.cluster import kindtool
+    from dockyard.host import gobuild
     cached = gobuild.program_path("kind")
     found = cached if cached.is_file() else kindtool.on_path()
     if not found:
@@ -61,8 +62,8 @@ def kind_path() -> Path:
 
 
 def node_ref(client) -> str:
-    from ..cluster import node_image
-    from ..images.build import existing
+    from dockyard.cluster import node_image
+    from dockyard.images.build import existing
     ref = node_image.node_image_ref()
     if existing(client, ref) is None:
         raise DockyardError(f"the kit's node image {ref} is not on this engine",
@@ -73,8 +74,8 @@ def node_ref(client) -> str:
 
 def save(client, target: Path, progress: Progress | None = None) -> Manifest:
     """Write the bundle to `target` (atomically: a partial file is renamed at the end)."""
-    from ..cluster.kindtool import release_platform
-    from ..images.catalog import catalog_refs
+    from dockyard.cluster.kindtool import release_platform
+    from dockyard.images.catalog import catalog_refs
     progress = progress or Progress("Bundle")
     target = Path(target)
     refs = sorted(catalog_refs(prepared_only=True))

@@ -49,18 +49,18 @@ class BundleServer:
     def __init__(self, bundle: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT):
         self.bundle = Path(bundle)
         if not self.bundle.is_file():
-            from ..errors import DockyardError
+            from dockyard.errors import DockyardError
             raise DockyardError(f"there is no bundle file {bundle}", "run `dockyard bundle save FILE` first")
         self.served: list[str] = []
         handler = partial(BundleHandler, bundle=self.bundle, served=self.served)
-        from ..ports import require_free
+        from dockyard.host.ports import require_free
         require_free(host, port)
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.host, self.port = host, self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def urls(self) -> list[str]:
-        from ..audience import audience_urls, lan_addresses
+        from dockyard.lessons.room import audience_urls, lan_addresses
         return audience_urls(self.host, self.port, lan_addresses(), f"/{self.bundle.name}")
 
     def __enter__(self) -> "BundleServer":

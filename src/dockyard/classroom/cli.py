@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import socket
 
-from ..paths import BUILD
-from . import room
+from dockyard.paths import BUILD
+from dockyard.classroom import room
 
 CARDS = BUILD / "classroom" / "cards"
 
@@ -38,9 +38,9 @@ def lan_address() -> str:
 
 def write_cards(url: str) -> dict:
     from kubernetes import client
-    from .. import kube
-    from .cards import cards_for, room_card, write_cards as write
-    from .lifecycle import ROOM, passwords
+    from dockyard import kube
+    from dockyard.classroom.cards import cards_for, room_card, write_cards as write
+    from dockyard.classroom.lifecycle import ROOM, passwords
     core = client.CoreV1Api(kube.api_client(probe=True))
     room_pw, _ = passwords(core, ROOM, None)
     apps = client.AppsV1Api(core.api_client)
@@ -51,8 +51,8 @@ def write_cards(url: str) -> dict:
 
 
 def run(args) -> int:
-    from .. import kube
-    from . import lifecycle
+    from dockyard import kube
+    from dockyard.classroom import lifecycle
     if args.action == "up":
         made = lifecycle.up(args.learners, args.password)
         print(f"✓ classroom up in namespace {made['namespace']}: {len(made['learners'])} learners "
@@ -66,7 +66,7 @@ def run(args) -> int:
         print(f"✓ classroom removed ({len(removed)} objects)" if removed else "no classroom here: nothing to remove")
         return 0
     if args.action == "status":
-        from .status import show
+        from dockyard.classroom.status import show
         return show(kube.api_client(probe=True))
     if args.action == "cards":
         made = write_cards(args.url)
@@ -79,14 +79,14 @@ def run(args) -> int:
 
 def open_hub(host: str, port: int) -> int:
     from kubernetes import client
-    from .. import kube
-    from .forward import Forward
-    from .lifecycle import ROOM
+    from dockyard import kube
+    from dockyard.classroom.forward import Forward
+    from dockyard.classroom.lifecycle import ROOM
     api = kube.api_client(probe=True)
     pods = client.CoreV1Api(api).list_namespaced_pod(ROOM, label_selector="app=hub").items
     ready = [p for p in pods if kube.pod_ready(p)]
     if not ready:
-        from ..errors import DockyardError
+        from dockyard.errors import DockyardError
         raise DockyardError(f"no hub is ready in namespace {ROOM}", "start it with `dockyard classroom up`")
     fwd = Forward(api, ROOM, ready[0].metadata.name, 8000, host=host, port=port)
     shown = lan_address() if host == "0.0.0.0" else host

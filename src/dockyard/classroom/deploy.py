@@ -5,7 +5,7 @@ namespace, the learners' namespaces (KubeSpawner labels them), and the two clust
 """
 from __future__ import annotations
 
-from . import room
+from dockyard.classroom import room
 
 HUB_CONFIG = "/opt/dockyard/src/dockyard/classroom/hub_config.py"
 SECRET = "hub-passwords"

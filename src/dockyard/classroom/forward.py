@@ -10,7 +10,7 @@ import select
 import socket
 import threading
 
-from ..errors import DockyardError
+from dockyard.errors import DockyardError
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -8,12 +8,12 @@ import re
 import shutil
 from pathlib import Path
 
-from ..display import Progress
-from ..errors import DockyardError
-from ..images import build, wheelhouse
-from ..images.catalog import image
-from ..paths import BUILD, REPO
-from ..timings import timed
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
+from dockyard.images import build, wheelhouse
+from dockyard.images.catalog import image
+from dockyard.paths import BUILD, REPO
+from dockyard.timings import timed
 
 KEY = "classroom"
 # What a learner's JupyterLab needs of the checkout; /opt/dockyard in the image.
@@ -28,7 +28,7 @@ PRELOAD = ("busybox", "webapp", "python", "registry")
 
 
 def preload_refs() -> list[str]:
-    from ..images.catalog import build_order
+    from dockyard.images.catalog import build_order
     return [entry.ref for entry in build_order(list(PRELOAD))]
 
 
@@ -129,7 +129,7 @@ def download(pins: list[str], wheels: Path, progress: Progress) -> None:
 def wheels_for(requirements: list[str], progress: Progress) -> Path:
     """The downloaded wheels, kept in the cache by what decides them: a change to the kit's code
     does not download them again."""
-    from ..paths import cache_dir
+    from dockyard.paths import cache_dir
     key = hashlib.sha256("\n".join([IMAGE_PYTHON, *requirements]).encode()).hexdigest()[:16]
     folder = cache_dir() / "classroom-wheels" / key
     if not (folder / ".complete").exists():
@@ -153,7 +153,7 @@ def make_context(client, progress: Progress) -> Path:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(file, dest)
     with timed("classroom", "preload tar"), gzip.open(target / "preload.tar.gz", "wb", compresslevel=1) as out:
-        from ..bundle.save import saved_images
+        from dockyard.bundle.save import saved_images
         for chunk in saved_images(client, preload_refs()):
             out.write(chunk)
     return target
@@ -161,7 +161,7 @@ def make_context(client, progress: Progress) -> Path:
 
 def ensure(client, progress: Progress) -> str:
     """The classroom image with the current recipe: "kept" or "built"."""
-    from ..images.build import ensure_images
+    from dockyard.images.build import ensure_images
     ensure_images(client, [*PRELOAD])          # the preloaded images and the base, as `prepare` makes them
     entry = image(KEY)
     wanted = recipe(client)

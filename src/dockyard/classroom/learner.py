@@ -8,10 +8,10 @@ import shutil
 import time
 from pathlib import Path
 
-from .. import versions
-from ..errors import DockyardError
-from ..paths import REPO
-from . import room
+from dockyard import versions
+from dockyard.errors import DockyardError
+from dockyard.paths import REPO
+from dockyard.classroom import room
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 PRELOAD_TAR = Path("/opt/dockyard-preload/images.tar.gz")
@@ -78,7 +78,7 @@ def wait_for_engine(timeout: float = 90):
 
 def preload(client, tar: Path = PRELOAD_TAR) -> bool:
     """Load the course's images into the learner's engine, unless they are there already."""
-    from .image import preload_refs
+    from dockyard.classroom.image import preload_refs
     have = {tag for img in client.images.list() for tag in img.tags}
     if all(ref in have for ref in preload_refs()) or not tar.exists():
         return False

@@ -4,11 +4,11 @@ from __future__ import annotations
 import secrets
 import time
 
-from .. import kube, versions
-from ..display import Progress
-from ..errors import DockyardError
-from ..timings import timed
-from . import deploy, room
+from dockyard import kube, versions
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
+from dockyard.timings import timed
+from dockyard.classroom import deploy, room
 
 ROOM = versions.CLASSROOM_NAMESPACE
 # What the Kubernetes notebooks and labs run: a learner cannot load an image into a node, so the
@@ -80,7 +80,7 @@ def schedulable_nodes(api) -> list[str]:
 
 def load_images(api, refs: list[str], progress: Progress) -> None:
     """Into the nodes that run the room's pods only: each node takes a copy of every image."""
-    from ..cluster.kind import load_image
+    from dockyard.cluster.kind import load_image
     nodes = schedulable_nodes(api)
     for ref in refs:
         progress.line(f"loading {ref} into {', '.join(nodes)}")
@@ -91,9 +91,9 @@ def up(learners: int, room_password: str | None = None, context: str | None = No
     """Deploy (or update) the hub; returns what the presenter needs: learners, passwords, timings."""
     import docker
     from kubernetes import client
-    from ..images.catalog import image
-    from .cards import learner_names
-    from .image import ensure
+    from dockyard.images.catalog import image
+    from dockyard.classroom.cards import learner_names
+    from dockyard.classroom.image import ensure
     names = learner_names(learners)
     api = kube.api_client(context, probe=True)
     storage_class = default_storage_class(api)
@@ -116,7 +116,7 @@ def up(learners: int, room_password: str | None = None, context: str | None = No
         restart_if_changed(api)
         kube.wait_for_rollout(client.AppsV1Api(api), ROOM, "hub", timeout=240, quiet=True)
     hub_seconds = time.monotonic() - started
-    from ..timings import record
+    from dockyard.timings import record
     record("classroom", "hub ready", hub_seconds)
     return {"namespace": ROOM, "learners": names, "room_password": room_pw,
             "presenter_password": presenter_pw, "hub_seconds": hub_seconds}
@@ -126,7 +126,7 @@ def restart_if_changed(api) -> None:
     """A new image under the same tag is not a change the Deployment sees: roll it by the image's ID."""
     import docker
     from kubernetes import client
-    from ..images.catalog import image
+    from dockyard.images.catalog import image
     ident = docker.from_env().images.get(image("classroom").ref).id[7:19]
     client.AppsV1Api(api).patch_namespaced_deployment("hub", ROOM, {"spec": {"template": {"metadata": {
         "annotations": {"dockyard.image-id": ident}}}}})

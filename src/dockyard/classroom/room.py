@@ -3,8 +3,8 @@ ServiceAccount, RoleBinding, quota and limits. Pure, so unit tests read it; the 
 (hub_config.py) and the sizing check use it."""
 from __future__ import annotations
 
-from .. import versions
-from ..labkit import PROGRESS_ENV, PROGRESS_FOLDER
+from dockyard import versions
+from dockyard.labs.lab import PROGRESS_ENV, PROGRESS_FOLDER
 
 LEARNER_UID = 1000
 HOME = "/home/learner"

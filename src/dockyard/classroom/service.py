@@ -17,9 +17,9 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import ioloop, web
 
-from ..errors import DockyardError
-from . import room
-from .progress import ProgressStore, board_rows, scores
+from dockyard.errors import DockyardError
+from dockyard.classroom import room
+from dockyard.classroom.progress import ProgressStore, board_rows, scores
 
 STORE_PATH = Path(os.environ.get("DOCKYARD_PROGRESS_STORE", "/srv/hub/progress.json"))
 STUCK_AFTER = float(os.environ.get("DOCKYARD_STUCK_AFTER", "600"))
@@ -68,7 +68,7 @@ class Board(HubOAuthenticated, web.RequestHandler):
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps(self.rows() if what == "api/board" else self.all_scores()))
             return
-        from .progress import board_html
+        from dockyard.classroom.progress import board_html
         self.finish(board_html(self.rows(), "The room", datetime.now().strftime("%H:%M:%S")))
 
 

@@ -2,9 +2,9 @@
 own figures: the cluster needs no metrics add-on)."""
 from __future__ import annotations
 
-from .. import kube
-from . import room
-from .lifecycle import ROOM
+from dockyard import kube
+from dockyard.classroom import room
+from dockyard.classroom.lifecycle import ROOM
 
 
 def pod_memory(core, pods) -> dict[tuple[str, str], int]:

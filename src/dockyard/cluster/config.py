@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import settings, versions
-from ..paths import REPO
+from dockyard import settings, versions
+from dockyard.paths import REPO
 
 MANIFEST_DIR = REPO / "k8s-manifests" / "kind"
 

@@ -19,16 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import settings, versions, ways
-from ..display import Progress
-from ..engine import connect
-from ..errors import DockyardError
-from ..images.build import existing, pull_pinned
-from ..kube import api_client, require_context
-from ..paths import BUILD
-from ..ports import is_free
-from ..timings import timed
-from . import config, gobuild, kindtool, node_image
+from dockyard import settings, versions
+
+from dockyard.cluster import ways
+from dockyard.display import Progress
+from dockyard.engine import connect
+from dockyard.errors import CommandFailed, DockyardError
+from dockyard.images.build import existing, pull_pinned
+from dockyard.kube import api_client, require_context
+from dockyard.paths import BUILD
+from dockyard.host.ports import is_free
+from dockyard.timings import timed
+from dockyard.cluster import config, kindtool, node_image
+from dockyard.host import gobuild
 
 KIND_LABEL = versions.KIND_CLUSTER_LABEL
 ROLE_LABEL = "io.x-k8s.kind.role"
@@ -191,8 +194,9 @@ def _run(cmd: list[str], progress: Progress | None = None, check: bool = True) -
         raise
     result = subprocess.CompletedProcess(cmd, proc.returncode, "\n".join(lines), "")
     if check and proc.returncode != 0:
-        raise DockyardError(f"`{' '.join(cmd[:3])}` failed: {(lines or ['?'])[-1]}",
-                            "run `dockyard cluster down`, then `dockyard cluster up`")
+        raise CommandFailed(f"`{' '.join(cmd[:3])}` failed: {(lines or ['?'])[-1]}",
+                            "run `dockyard cluster down`, then `dockyard cluster up`",
+                            command=cmd, returncode=proc.returncode, output=result.stdout)
     return result
 
 

@@ -17,9 +17,9 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from .. import versions
-from ..errors import DockyardError
-from . import gobuild
+from dockyard import versions
+from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 OS_NAMES = {"linux": "linux", "darwin": "darwin"}
 CPU_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}

@@ -21,15 +21,16 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import versions
-from ..display import Progress
-from ..errors import DockyardError
-from ..cache_check import sha256_of
-from ..images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
-from ..images.catalog import image
-from ..paths import BUILD, REPO, cache_dir, tools_dir
-from ..timings import timed
-from . import config, gobuild
+from dockyard import versions
+from dockyard.display import Progress
+from dockyard.errors import CommandFailed, DockyardError
+from dockyard.cache_check import sha256_of
+from dockyard.images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
+from dockyard.images.catalog import image
+from dockyard.paths import BUILD, REPO, cache_dir, tools_dir
+from dockyard.timings import timed
+from dockyard.cluster import config
+from dockyard.host import gobuild
 
 DOCKER_DIR = REPO / "docker"
 NODE_REPOSITORY = "dockyard/kind-node"
@@ -316,7 +317,7 @@ def assemble_node(client, tag: str, progress: Progress, refs: list[str] | None =
             archive.parent.mkdir(parents=True, exist_ok=True)
             proc = subprocess.run(["docker", "save", "-o", str(archive), *refs], capture_output=True, text=True)
             if proc.returncode != 0:
-                raise DockyardError(f"docker save failed: {proc.stderr.strip()}", "run `dockyard cluster up` again")
+                raise CommandFailed.of("docker save", proc, "run `dockyard cluster up` again")
             # A bind mount on /mnt (empty in Debian), not a volume: `docker commit` would keep a
             # declared volume, and the node would get an anonymous volume there.
             container = client.containers.run(

@@ -1,2 +1,2 @@
 """Find and reach the Docker engine; provision one on a bare Debian machine."""
-from .probe import connect, engine_status, EngineStatus  # noqa: F401
+from dockyard.engine.probe import connect, engine_status, EngineStatus  # noqa: F401

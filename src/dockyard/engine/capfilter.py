@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from ..errors import DockyardError
+from dockyard.errors import DockyardError
 
 WRAPPER_PATH = Path("/usr/local/lib/dockyard/runc-capfilter")
 RUNTIME_NAME = "dockyard-runc"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from ..errors import DockyardError
+from dockyard.errors import DockyardError
 
 DEFAULT_CONTEXT = "default"
 PLATFORM_DEFAULT = "platform default"

@@ -30,11 +30,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import versions
-from ..cache_check import intact, seal
-from ..cluster.gobuild import go_env
-from ..errors import DockyardError
-from ..paths import cache_dir
+from dockyard import versions
+from dockyard.cache_check import intact, seal
+from dockyard.host.gobuild import go_env
+from dockyard.errors import CommandFailed, DockyardError
+from dockyard.paths import cache_dir
 
 MOBY_MODULE = "github.com/moby/moby/v2"
 VERSION_PACKAGE = f"{MOBY_MODULE}/dockerversion"   # where moby's own build stamps the version
@@ -156,8 +156,9 @@ def _go(build: Build, out_dir: Path, log) -> float:
         output = work / "go-error.log"
         output.write_text(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
         last = next((line.strip() for line in reversed(proc.stderr.splitlines()) if line.strip()), "no output")
-        raise DockyardError(f"building {build.name} {build.version} failed: {last}",
-                            f"read Go's full output in {output}, fix what it names, then build again")
+        raise CommandFailed(f"building {build.name} {build.version} failed: {last}",
+                            f"read Go's full output in {output}, fix what it names, then build again",
+                            command=cmd, returncode=proc.returncode, output=proc.stdout + proc.stderr)
     return seconds
 
 
@@ -170,13 +171,13 @@ def ensure_engine(log=print, builds=BUILDS) -> Path:
         log(f"{folder} is incomplete or damaged (a sha256 changed): building it again")
     missing = missing_system_packages(builds)
     if missing and os.geteuid() == 0 and shutil.which("apt-get"):   # as for the engine: root on Debian installs
-        from .provision import apt_install
+        from dockyard.engine.provision import apt_install
         apt_install(missing, log=log)
         missing = missing_system_packages(builds)
     if missing:
         raise DockyardError(f"building runc needs Debian's {', '.join(missing)}",
                             f"apt-get install {' '.join(missing)}")
-    from ..timings import record
+    from dockyard.timings import record
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

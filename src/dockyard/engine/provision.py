@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import DockyardError
-from . import capfilter
-from .probe import DEFAULT_SOCKET, engine_status
+from dockyard.errors import CommandFailed, DockyardError
+from dockyard.engine import capfilter
+from dockyard.engine.probe import DEFAULT_SOCKET, engine_status
 
 LOG_DIR = Path("/var/log/dockyard")
 DOCKERD_LOG = LOG_DIR / "dockerd.log"
@@ -95,7 +95,7 @@ def current_plan() -> list[str]:
     status = engine_status()
     if sys.platform != "linux":  # Docker Desktop's engine: nothing here to install or start
         return ["nothing"] if status.reachable else [f"refuse: {status.problem}; {status.fix}"]
-    from .context import PLATFORM_DEFAULT, resolve
+    from dockyard.engine.context import PLATFORM_DEFAULT, resolve
     release = os_release()
     daemon = capfilter.DAEMON_JSON
     registered = daemon.exists() and capfilter.RUNTIME_NAME in daemon.read_text()
@@ -139,8 +139,7 @@ def systemd_start(action: str = "start", timeout: float = 90, log=print) -> None
     except subprocess.TimeoutExpired:
         raise DockyardError(f"`{' '.join(cmd)}` did not finish within {timeout:.0f}s", fix)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        raise DockyardError(f"`{' '.join(cmd)}` failed: {tail[0]}", fix)
+        raise CommandFailed.of(f"`{' '.join(cmd)}`", proc, fix)
     wait_until_answers(60, DOCKER_UNIT, "see `journalctl -u docker`")
 
 
@@ -206,9 +205,8 @@ def apt_install(packages: list[str], log=print) -> None:
                 ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["?"]
-            raise DockyardError(f"`{' '.join(cmd[:3])}` failed: {tail[0]}",
-                                "check the apt sources in /etc/apt/sources.list.d and the network")
+            raise CommandFailed.of(f"`{' '.join(cmd[:3])}`", proc,
+                                   "check the apt sources in /etc/apt/sources.list.d and the network")
 
 
 def _dockerd_pid() -> int | None:

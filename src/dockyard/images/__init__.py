@@ -1,2 +1,2 @@
 """One catalog of every image the kit uses, and how each is made."""
-from .catalog import CATALOG, image  # noqa: F401
+from dockyard.images.catalog import CATALOG, image  # noqa: F401

@@ -6,13 +6,13 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from .. import settings, versions
-from ..display import Progress
-from ..errors import DockyardError
-from ..paths import BUILD, REPO
-from ..timings import timed
-from . import debian_base, wheelhouse
-from .catalog import Image, build_order, image
+from dockyard import settings, versions
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
+from dockyard.paths import BUILD, REPO
+from dockyard.timings import timed
+from dockyard.images import debian_base, wheelhouse
+from dockyard.images.catalog import Image, build_order, image
 
 DOCKER_DIR = REPO / "docker"
 RECIPE_LABEL = "dockyard.recipe"
@@ -236,7 +236,7 @@ def prune_build_leftovers(client, since: float) -> int:
     catalog images a rebuild replaced. An untagged image of the learner's made FROM a catalog image
     also inherits the recipe label, so the label alone does not decide. Returns the bytes freed."""
     import docker
-    from ..cleanup import own_label, labels_of
+    from dockyard.labels import labels_of, own_label
     freed = 0
     for img in client.images.list(filters={"dangling": True, "label": RECIPE_LABEL}):
         parent = labels_of(client, img.attrs.get("ParentId") or img.attrs.get("Parent"))

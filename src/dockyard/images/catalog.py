@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import versions
-
-
+from dockyard import versions
 @dataclass(frozen=True)
 class Image:
     key: str

@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import DockyardError
+from dockyard.errors import CommandFailed, DockyardError
 
 
 def parse_deb822(text: str) -> list[dict]:
@@ -63,7 +63,7 @@ def machine_apt_sources(suite: str) -> list[str]:
 
 
 def build_rootfs(suite: str, packages: tuple, out: Path, log=print) -> None:
-    from ..engine.provision import apt_install
+    from dockyard.engine.provision import apt_install
     import shutil
     if not shutil.which("mmdebstrap"):
         apt_install(["mmdebstrap"], log)
@@ -76,8 +76,7 @@ def build_rootfs(suite: str, packages: tuple, out: Path, log=print) -> None:
     log("mmdebstrap " + suite)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise DockyardError(f"mmdebstrap failed: {proc.stderr.strip().splitlines()[-1:]}",
-                            "check the apt sources and free disk space")
+        raise CommandFailed.of("mmdebstrap", proc, "check the apt sources and free disk space")
 
 
 def import_base(client, ref: str, suite: str, packages: tuple, labels: dict, log=print) -> None:

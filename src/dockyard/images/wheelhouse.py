@@ -16,9 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..errors import DockyardError
-from ..cache_check import wheel_intact
-from ..paths import cache_dir
+from dockyard.errors import CommandFailed, DockyardError
+from dockyard.cache_check import wheel_intact
+from dockyard.paths import cache_dir
 
 
 def wheelhouse() -> Path:
@@ -86,10 +86,8 @@ def _pip(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-def _fail(what: str, proc: subprocess.CompletedProcess) -> DockyardError:
-    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
-    return DockyardError(f"{what} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}",
-                         "check the host's pip configuration, network and free disk space")
+def _fail(what: str, proc: subprocess.CompletedProcess) -> CommandFailed:
+    return CommandFailed.of(what, proc, "check the host's pip configuration, network and free disk space")
 
 
 def built_wheel(requirement: str, log=print) -> Path:
