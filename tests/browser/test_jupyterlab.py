@@ -212,3 +212,75 @@ def the_checkout_stays_clean():
     before = git_status()
     yield
     assert git_status() == before, "a JupyterLab session changed files of the checkout"
+
+
+SLIDES_NOTEBOOK = "notebooks/05-info.ipynb"
+SLIDES_PREFIX = "dyslides"           # names of its own: nothing another test runs is touched
+SCREENSHOT_SLIDES = OUT / "slides-05-info.png"
+CURRENT_SLIDE = "section.present:not(.stack)"
+
+
+def _run_in_place(page, cell) -> None:
+    """Run one cell where it stands on the slide (Ctrl+Enter: the slide does not move on)."""
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+
+
+def test_a_notebook_presents_as_slides_and_a_live_cell_runs_on_its_slide(jupyterlab, browser):
+    """The presenter's copy of 05-info in the slideshow (jupyterlab-rise): the title slide, the setup
+    below it, then the first point's live cell run on its slide; the engine has its containers."""
+    import docker
+    from dockyard.course.variants import write_copy
+
+    base, token = jupyterlab
+    served = OUT / "root" / "presenter" / Path(SLIDES_NOTEBOOK).name
+    write_copy(REPO / SLIDES_NOTEBOOK, served, "presenter")
+    nb = nbformat.read(served, 4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params.source = re.sub(r'name_prefix = "[^"]*"', f'name_prefix = "{SLIDES_PREFIX}"', params.source)
+    nbformat.write(nb, served)
+    engine = docker.from_env()
+    ours = {"name": f"^{SLIDES_PREFIX}-info-"}
+    start = time.monotonic()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(f"{base}/rise/presenter/{served.name}?token={token}")
+        title = page.locator(CURRENT_SLIDE).first
+        title.get_by_role("heading", name=re.compile(r"^5 · Info")).wait_for(timeout=60_000)
+        # Setup is the vertical slide below the title: run its cells, as a presenter does before the talk.
+        page.locator(".reveal .controls .navigate-down").click()
+        setup = page.locator(f"{CURRENT_SLIDE} .jp-CodeCell")
+        setup.first.wait_for()
+        for i in range(setup.count()):
+            _run_in_place(page, setup.nth(i))
+        page.wait_for_function(f"""() => [...document.querySelectorAll('{CURRENT_SLIDE} .jp-CodeCell .jp-InputPrompt')]
+            .every(e => /\\[\\d+\\]/.test(e.textContent))""", timeout=90_000)
+        # → the first point's slide, → its live cell appears (a fragment), and runs in place.
+        page.locator(".reveal .controls .navigate-right").click()
+        heading = page.locator(CURRENT_SLIDE).get_by_role("heading", name="A few containers to look at")
+        heading.wait_for()
+        assert not engine.containers.list(all=True, filters=ours), "nothing runs before the cell does"
+        page.locator(".reveal .controls .navigate-right").click()
+        live = page.locator(f"{CURRENT_SLIDE} .fragment.visible .jp-CodeCell").first
+        live.wait_for()
+        _run_in_place(page, live)
+        live.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
+        page.wait_for_function(f"""() => /\\[\\d+\\]/.test(document.querySelector(
+            '{CURRENT_SLIDE} .fragment.visible .jp-CodeCell .jp-InputPrompt').textContent)""", timeout=60_000)
+        page.keyboard.press("Escape")
+        said = live.locator(".jp-OutputArea").inner_text()
+        box = heading.bounding_box()
+        page.screenshot(path=str(SCREENSHOT_SLIDES))
+        seconds = time.monotonic() - start
+        made = {c.name: c.status for c in engine.containers.list(all=True, filters=ours)}
+    finally:
+        page.close()
+        for c in engine.containers.list(all=True, filters=ours):
+            c.remove(force=True)
+    record("browser", "05-info as slides: setup and a live cell", seconds)
+    assert made.get(f"{SLIDES_PREFIX}-info-web") == "running", f"the live cell's containers: {made}"
+    assert len(made) == 4, made
+    assert f"$ docker run -d --name {SLIDES_PREFIX}-info-web" in said, said[:300]
+    # The presenter's large output is for JupyterLab: on a slide the heading stays on the screen.
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 900, f"the heading is off the slide: {box}"
+    assert SCREENSHOT_SLIDES.stat().st_size > 10_000

@@ -84,9 +84,12 @@ def write_copy(source: Path, target: Path, audience: str) -> Path:
     """`audience`'s copy of the notebook `source`, written to `target`."""
     import nbformat
     copy = to_variant(nbformat.read(source, as_version=4), audience)
-    if audience == "presenter":   # presenting time and deep dives, from course.yml
+    if audience == "presenter":   # presenting time and deep dives, from course.yml; notebooks as slides
         from dockyard.course.journey import for_presenter
         for_presenter(copy, Path(source.parent.name) / source.name)
+        if source.parent.name == "notebooks":
+            from dockyard.course.slides import add_slides
+            add_slides(copy)
     nbformat.validator.normalize(copy)
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(copy, target)

@@ -6,9 +6,13 @@ OUTPUT_FONT = "1.5em"
 FIGURE_SIZE = (12, 6.5)
 FIGURE_FONT = 16
 
+# Not in the slideshow (RISE marks its page `rise-enabled`): reveal.js scales the whole slide to
+# the screen already, and larger again would put one paragraph on a slide.
+_NOT_SLIDES = "body:not(.rise-enabled)"
 STYLE = f"""<style>
-.jp-OutputArea-output pre, .jp-OutputArea-output table, .jp-RenderedHTMLCommon {{ font-size: {OUTPUT_FONT}; }}
-.widget-html-content, .widget-label {{ font-size: {OUTPUT_FONT}; }}
+{_NOT_SLIDES} .jp-OutputArea-output pre, {_NOT_SLIDES} .jp-OutputArea-output table,
+{_NOT_SLIDES} .jp-RenderedHTMLCommon {{ font-size: {OUTPUT_FONT}; }}
+{_NOT_SLIDES} .widget-html-content, {_NOT_SLIDES} .widget-label {{ font-size: {OUTPUT_FONT}; }}
 </style>"""
 
 
