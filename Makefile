@@ -36,12 +36,13 @@ lab: prepare
 # cluster, while the other lane's longest tests still run), and engines the tests start themselves
 # (faults, a current Engine 29, a laptop that never saw the kit, a machine with only the bundle:
 # tests/support/second_engine.py).
-# The site is built from both lanes' executed copies and read in chromium (tests/site), then the
+# The site is built from both lanes' executed copies and read in chromium (tests/site), every
+# presenter's cell that took long is checked for its `slow` tag (tests/cells), then the
 # cluster tests go (one restarts dockerd), tests/finally last. The timings table is
 # printed either way; the second lane's log is printed when it ends and kept in build/second-lane.log.
 LIVE_MAIN   := tests/integration tests/notebooks tests/labs tests/browser tests/classroom
 LIVE_SECOND := tests/faults tests/engine29 tests/laptop tests/bundle
-LIVE_SITE   := tests/site
+LIVE_SITE   := tests/site tests/cells
 PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare

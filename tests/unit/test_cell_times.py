@@ -71,3 +71,19 @@ def test_timings_prints_the_cell_table_after_the_existing_one(tmp_path, monkeypa
     assert cell_lines[0].split() == ["notebook", "cells", "median", "p90", "max", "slow", "untagged"]
     assert [line.split() for line in cell_lines[1:]] == [
         ["notebooks/01-a.ipynb", "5", "1.00s", "8.80s", "12.50s", "2", "1"]]   # 02-b recorded no cells
+
+
+def test_the_gate_counts_only_untagged_cells_of_the_rooms_runs():
+    from dockyard.course.cell_times import keeps_the_room_waiting, presenter_runs
+    slow = lambda index, seconds, tagged: {"index": index, "seconds": seconds, "tagged": tagged,  # noqa: E731
+                                           "first_line": f"cell {index}", "tags": ["slow"] if tagged else []}
+    timings = {"notebooks": {
+        "notebooks/12-pods.ipynb": {"cells": {"slow": [slow(3, 9.0, True), slow(5, 4.5, False), slow(6, 3.0, False)]}},
+        "labs/04-kubernetes-pods.ipynb-solved": {"cells": {"slow": [slow(7, 5.0, False)]}},
+        "labs/04-kubernetes-pods.ipynb-empty": {"cells": {"slow": [slow(7, 50.0, False)]}},
+        "notebooks/12-pods.ipynb-engine29": {"cells": {"slow": [slow(5, 50.0, False)]}},
+        "build/wrong-answers/04-kubernetes-pods-wrong1.ipynb": {"cells": {"slow": [slow(2, 50.0, False)]}},
+    }}
+    assert set(presenter_runs(timings)) == {"notebooks/12-pods.ipynb", "labs/04-kubernetes-pods.ipynb-solved"}
+    assert keeps_the_room_waiting(timings) == ["labs/04-kubernetes-pods.ipynb-solved cell 7 (5.0 s): cell 7",
+                                               "notebooks/12-pods.ipynb cell 5 (4.5 s): cell 5"]

@@ -1,0 +1,27 @@
+"""A presenter's cell answers in about 2 s, or it is tagged `slow` with its reason (issue #17).
+
+Reads the cell times that this `make test` wrote into build/timings.json while it ran every
+notebook and lab: it runs after both lanes."""
+import json
+
+import pytest
+
+from dockyard.course.cell_times import SHARED_CPU_FACTOR, SLOW_SECONDS, keeps_the_room_waiting, presenter_runs
+from dockyard.paths import BUILD, REPO
+
+pytestmark = pytest.mark.notebook   # needs the live runs' times: a skip counts as a failure
+
+
+def test_every_notebook_and_lab_was_measured():
+    timings = json.loads((BUILD / "timings.json").read_text())
+    measured = set(presenter_runs(timings))
+    expected = {f"notebooks/{p.name}" for p in (REPO / "notebooks").glob("*.ipynb")}
+    expected |= {f"labs/{p.name}-solved" for p in (REPO / "labs").glob("*.ipynb")}
+    assert expected <= measured, f"no cell times for {sorted(expected - measured)}"
+
+
+def test_no_untagged_cell_keeps_the_room_waiting():
+    waiting = keeps_the_room_waiting(json.loads((BUILD / "timings.json").read_text()))
+    gate = SLOW_SECONDS * SHARED_CPU_FACTOR
+    assert not waiting, (f"{len(waiting)} cells took over {gate:g} s here ({SLOW_SECONDS:g} s alone) "
+                         "without the `slow` tag:\n" + "\n".join(waiting))
