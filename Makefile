@@ -9,7 +9,7 @@ LAB_PORT  ?= 8888
 # `make lab PREPARE_FLAGS=--no-cluster` skips the Kubernetes cluster (Docker topics only).
 PREPARE_FLAGS ?=
 
-.PHONY: venv reset-timings lab test prepare images cluster clean unit notebooks labs laptop variants timings doctor \
+.PHONY: venv reset-timings lab present test prepare images cluster clean unit notebooks labs laptop variants timings doctor \
         site nb-text nb-ipynb classroom
 
 venv: $(VENV)/.installed
@@ -30,6 +30,10 @@ prepare: venv
 
 lab: prepare
 	$(DOCKYARD) jupyter --host $(LAB_HOST) --port $(LAB_PORT)
+
+# The presenter's copies, each notebook also a slideshow (Alt+R), in ~/dockyard-workspace-presenter.
+present: prepare
+	$(DOCKYARD) jupyter --presenter --host $(LAB_HOST) --port $(LAB_PORT)
 
 # The unit tests first (seconds), then the live ones in two lanes side by side: the machine's own
 # engine and cluster (notebooks, labs, JupyterLab in chromium, then a classroom of three on the

@@ -214,24 +214,26 @@ def cmd_course(args) -> int:
 
 
 def cmd_jupyter(args) -> int:
-    """`make lab`: JupyterLab on 00-start-here in the learner's workspace; refusals are one line."""
+    """`make lab` / `make present`: JupyterLab on 00-start-here in the learner's (or the presenter's)
+    workspace; refusals are one line."""
     import os
     from dockyard.course.jupyterlab import PASSWORD_ENV, START_NOTEBOOK, exposure_refusal, lab_command, write_quiet_settings
     from dockyard.host.ports import require_free
-    from dockyard.course.workspace import seed, workspace_dir
+    from dockyard.course.workspace import presenter_dir, seed, workspace_dir
     password = os.environ.get(PASSWORD_ENV) or None
     refusal = exposure_refusal(args.host, password)
     if refusal:
         raise DockyardError(*refusal)
     require_free(args.host, args.port)
-    root = workspace_dir()
-    copied, kept = seed(root)
+    audience = "presenter" if args.presenter else "learner"
+    root = presenter_dir() if args.presenter else workspace_dir()
+    copied, kept = seed(root, audience=audience)
     print(f"✓ workspace {root}: {len(copied)} notebook(s) copied from the kit"
           + (f", {len(kept)} of yours kept as they are" if kept else ""))
     write_quiet_settings()
     command = lab_command(args.host, args.port, root=root, open_path=START_NOTEBOOK, password=password)
     print(f"JupyterLab on http://{args.host}:{args.port}/" + (" (password set)" if password else "")
-          + " — Ctrl-C stops it")
+          + " — Ctrl-C stops it" + ("; a notebook as slides: Alt+R" if args.presenter else ""))
     os.execv(command[0], command)
 
 
@@ -342,6 +344,9 @@ def parser() -> argparse.ArgumentParser:
     j.add_argument("--host", default="127.0.0.1",
                    help="another address serves the Lab to the network; refused unless DOCKYARD_LAB_PASSWORD is set")
     j.add_argument("--port", type=int, default=8888)
+    j.add_argument("--presenter", action="store_true",
+                   help="the presenter's copies (solutions shown, large output, each notebook also slides) "
+                        "in a workspace of their own, beside the learner's")
     j.set_defaults(func=cmd_jupyter)
     b = sub.add_parser("browser", help="make sure chromium is installed (for the JupyterLab browser test)")
     b.set_defaults(func=cmd_browser)

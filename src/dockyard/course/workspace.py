@@ -19,9 +19,16 @@ def workspace_dir() -> Path:
     return Path(os.environ.get("DOCKYARD_WORKSPACE") or Path.home() / "dockyard-workspace").expanduser()
 
 
-def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[list[Path], list[Path]]:
-    """Write the learner's copy (variants.py) of every notebook the learner does not have yet.
-    Returns (copied, kept as the learner's)."""
+def presenter_dir() -> Path:
+    """The presenter's workspace, beside the learner's: ~/dockyard-workspace-presenter."""
+    learner = workspace_dir()
+    return learner.with_name(learner.name + "-presenter")
+
+
+def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS,
+         audience: str = "learner") -> tuple[list[Path], list[Path]]:
+    """Write `audience`'s copy (variants.py) of every notebook the workspace does not have yet.
+    Returns (copied, kept as they were)."""
     from dockyard.course.variants import write_copy
     where, kit = target.resolve(), source.resolve()
     tracked = where == kit or (kit in where.parents and kit / "build" not in [where, *where.parents])
@@ -36,5 +43,5 @@ def seed(target: Path, source: Path = REPO, folders: tuple = FOLDERS) -> tuple[l
             if dest.exists():
                 kept.append(dest)
                 continue
-            copied.append(write_copy(path, dest, "learner"))
+            copied.append(write_copy(path, dest, audience))
     return copied, kept

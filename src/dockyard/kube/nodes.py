@@ -1,10 +1,8 @@
 """Nodes a notebook changed (cordon, labels) carry an annotation, so a crashed run can be undone."""
 from __future__ import annotations
 
-
 from dockyard import versions
 
-# Nodes a notebook changes (cordon, labels) carry this annotation so a crashed run can be undone.
 TOUCHED_ANNOTATION = f"{versions.LABEL_KEY}/touched-by"
 
 

@@ -1,7 +1,6 @@
 """Rows for tables instead of dict dumps: pods, nodes, ages, quantities."""
 from __future__ import annotations
 
-
 from dockyard import versions
 from dockyard.kube.pods import pod_status, restarts
 

@@ -10,7 +10,7 @@ def watch_until(list_call, predicate, *args, timeout: float = 60, what: str = "t
                 on_event=None, **kwargs):
     """List, then watch, until `predicate({name: object})` is truthy; return that value.
 
-    Bounded by `timeout` (DockyardError after it). `on_event(type, obj)` sees each change, for
+    Bounded by `timeout` (WaitTimedOut after it). `on_event(type, obj)` sees each change, for
     progress lines. No polling: each change arrives from the API server's watch.
     """
     import urllib3
