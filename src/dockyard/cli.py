@@ -102,8 +102,8 @@ def cmd_prepare(args) -> int:
 
 
 def cmd_clean(args) -> int:
-    from dockyard.ops.cleanup import clean
     from dockyard.engine import connect
+    from dockyard.ops.cleanup import clean
     client = connect()
     if args.all:  # before clean: kind's nodes carry our label, and `kind delete` also drops the context
         from dockyard.cluster import kind
@@ -141,8 +141,8 @@ def cmd_bundle(args) -> int:
 def serve_bundle(args) -> int:
     import signal
     import time
-    from dockyard.lessons.room import url_card
     from dockyard.bundle.serve import BundleServer
+    from dockyard.lessons.room import url_card
     def stop(signum, frame):   # a closed terminal or `kill`: stop as Ctrl-C does
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
@@ -171,8 +171,8 @@ def cmd_lab(args) -> int:
     name = lab_name(args.name or "")
     if name not in labs:
         raise DockyardError(f"there is no lab {args.name!r}", f"name one of: {', '.join(labs)}")
-    from dockyard.ops.cleanup import reset_lab
     from dockyard.engine import connect
+    from dockyard.ops.cleanup import reset_lab
     removed = reset_lab(connect(), name)
     print(f"✓ lab {name} reset: removed {len(removed)} object(s)" if removed
           else f"✓ lab {name}: nothing to reset")
@@ -180,8 +180,8 @@ def cmd_lab(args) -> int:
 
 
 def cmd_variant(args) -> int:
-    from dockyard.paths import REPO
     from dockyard.course.variants import write_variant
+    from dockyard.paths import REPO
     out = args.out or REPO / "build" / "variants" / args.audience
     written = write_variant(args.audience, [REPO / "notebooks", REPO / "labs"], out)
     print(f"✓ {args.audience} variant: {len(written)} notebooks in {out}")
@@ -218,8 +218,8 @@ def cmd_jupyter(args) -> int:
     workspace; refusals are one line."""
     import os
     from dockyard.course.jupyterlab import PASSWORD_ENV, START_NOTEBOOK, exposure_refusal, lab_command, write_quiet_settings
-    from dockyard.host.ports import require_free
     from dockyard.course.workspace import presenter_dir, seed, workspace_dir
+    from dockyard.host.ports import require_free
     password = os.environ.get(PASSWORD_ENV) or None
     refusal = exposure_refusal(args.host, password)
     if refusal:

@@ -19,10 +19,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dockyard.course.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
-from dockyard.paths import BUILD, REPO
-from dockyard.host.ports import free_port
-from dockyard.timings import record
 from dockyard.course.workspace import seed
+from dockyard.host.ports import free_port
+from dockyard.paths import BUILD, REPO
+from dockyard.timings import record
 from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure

@@ -24,13 +24,13 @@ import papermill
 import pytest
 
 from dockyard import versions
+from dockyard.course.run import execute, run_parameters
 from dockyard.engine import current
 from dockyard.engine.resources import CONTAINERD_SNAPSHOTTER
 from dockyard.errors import DockyardError
+from dockyard.host.ports import free_port
 from dockyard.images.catalog import image
 from dockyard.labs.lab import results_from_notebook
-from dockyard.course.run import execute, run_parameters
-from dockyard.host.ports import free_port
 from dockyard.timings import record, timed
 from support.second_engine import MAIN_HOST, SecondEngine, SecondEngineError
 

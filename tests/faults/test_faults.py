@@ -10,11 +10,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dockyard.course.run import run_parameters
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
 from dockyard.images import image
 from dockyard.images.build import stream_build
-from dockyard.course.run import run_parameters
 from support.second_engine import SecondEngine, sh
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure

@@ -5,8 +5,8 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.ops.cleanup import find
 from dockyard.kube import api_client_or_none
+from dockyard.ops.cleanup import find
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 

@@ -10,9 +10,9 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.ops.cleanup import clean
-from dockyard.images.build import prune_build_leftovers
 from dockyard.images import image
+from dockyard.images.build import prune_build_leftovers
+from dockyard.ops.cleanup import clean
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 HERE = Path(__file__).parent

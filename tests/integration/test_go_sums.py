@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from dockyard import versions
-from dockyard.host import gobuild
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 
 def test_a_changed_hash_stops_the_build(tmp_path, monkeypatch):

@@ -14,10 +14,10 @@ import docker
 import pytest
 
 from dockyard import versions
-from dockyard.ops.cleanup import find
 from dockyard.images import image
 from dockyard.labs.lab import lab_labels
 from dockyard.lessons.notebook import labels
+from dockyard.ops.cleanup import find
 
 pytestmark = pytest.mark.notebook  # live: a skip counts as a failure
 DOCKYARD = [sys.executable, "-m", "dockyard.cli"]

@@ -14,11 +14,11 @@ import nbformat
 import papermill
 import pytest
 
-from dockyard.labs.lab import results_from_notebook
 from dockyard.course.run import run_parameters
+from dockyard.labs.lab import results_from_notebook
 from support.leftovers import execute
-from dockyard.host.ports import free_port
 from dockyard.course.variants import wrong_answer_run, wrong_runs
+from dockyard.host.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = sorted((REPO / "labs").glob(os.environ.get("DOCKYARD_LABS", "*.ipynb")))

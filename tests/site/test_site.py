@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from dockyard.course.manifest import load
-from dockyard.paths import BUILD
 from dockyard.course.site import EXECUTED, build, executed_copy
+from dockyard.paths import BUILD
 from support.chromium import chromium
 
 pytestmark = pytest.mark.notebook  # live: it shows what the live run printed; a skip counts as a failure

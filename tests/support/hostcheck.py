@@ -8,8 +8,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from dockyard.images.debian_base import machine_apt_sources
 from dockyard.host.ports import free_port
+from dockyard.images.debian_base import machine_apt_sources
 
 from .second_engine import MAIN_HOST, link_exists, sh
 

@@ -1,7 +1,7 @@
 import pytest
 
-from dockyard.lessons.archive import joined, names, read_member, tar_of
 from dockyard.errors import DockyardError
+from dockyard.lessons.archive import joined, names, read_member, tar_of
 from dockyard.waits import wait_until
 
 

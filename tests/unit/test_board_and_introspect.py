@@ -1,8 +1,8 @@
 """The board's pure parts and the introspection helpers: no engine needed."""
 from dockyard import display
+from dockyard.kube import board as kube_board
 from dockyard.lessons import board
 from dockyard.lessons import introspect
-from dockyard.kube import board as kube_board
 def summary(name, state, ports=()):
     return {"Names": [f"/{name}"], "Image": "dockyard/busybox:1.35", "State": state,
             "Status": state.title(), "Ports": list(ports)}

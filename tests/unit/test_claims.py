@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 
-from dockyard.lessons.claims import claim
 from dockyard.errors import DockyardError
+from dockyard.lessons.claims import claim
 
 
 def hold_in_another_process(tmp_path, names: str, engine: str = "unix:///e.sock"):

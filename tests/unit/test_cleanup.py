@@ -1,6 +1,6 @@
 from dockyard import versions
-from dockyard.ops.cleanup import images_to_remove, label_filter
 from dockyard.lessons.notebook import labels
+from dockyard.ops.cleanup import images_to_remove, label_filter
 
 
 def test_label_filter():

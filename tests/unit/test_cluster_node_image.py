@@ -5,8 +5,8 @@ import pytest
 
 from dockyard import versions
 from dockyard.cluster import node_image
-from dockyard.host import gobuild
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 
 def test_tag_encodes_version_and_recipe():

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.engine.resources import describe, disk_usage, engine_facts, host_readings_apply
 from dockyard.host import resources
 from dockyard.ops import doctor
-from dockyard.engine.resources import describe, disk_usage, engine_facts, host_readings_apply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "engines"
 

@@ -2,8 +2,8 @@
 import pytest
 
 from dockyard import versions
-from dockyard.host import gobuild
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 
 def wrappers() -> dict[str, str]:

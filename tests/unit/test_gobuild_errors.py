@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from dockyard.host import gobuild
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 FAILING = [sys.executable, "-c",
            "import sys; print('go: downloading x'); "

@@ -12,8 +12,8 @@ from dockyard import versions
 
 from dockyard.cluster import ways
 from dockyard.cluster import kind, kindtool
-from dockyard.host import gobuild
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 
 FAKE_KIND = b"#!/bin/sh\necho 'kind v0.30.0 go1.24.6 linux/amd64'\n"
 RIGHT = hashlib.sha256(FAKE_KIND).hexdigest()

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from dockyard.labs import lab as labkit
 from dockyard.errors import DockyardError
+from dockyard.labs import lab as labkit
 from dockyard.labs.lab import Lab, missing, passed, solution_sources
 
 EXERCISES = {"web": "Run a web server", "once": "Run a one-off command", "stop": "Stop it"}

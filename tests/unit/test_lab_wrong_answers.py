@@ -6,8 +6,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dockyard.labs.lab import Lab, missing, passed
 from dockyard.course.variants import AUDIENCES, exercises, tags, to_variant, wrong_answer_run, wrong_meta, wrong_runs
+from dockyard.labs.lab import Lab, missing, passed
 
 REPO = Path(__file__).resolve().parents[2]
 LABS = sorted((REPO / "labs").glob("*.ipynb"))

@@ -3,8 +3,8 @@ import nbformat
 
 from dockyard import versions
 from dockyard.course.jupyterlab import lab_command
-from dockyard.labs.lab import Lab, lab_labels, lab_name, missing, named, passed, results_from_notebook
 from dockyard.course.variants import PRESENTER_CELL, to_variant
+from dockyard.labs.lab import Lab, lab_labels, lab_name, missing, named, passed, results_from_notebook
 
 
 def test_verdicts_chain_with_and_to_the_first_thing_missing():
@@ -111,8 +111,8 @@ def test_file_and_label_checks_say_what_is_missing(tmp_path):
 
 
 def test_nothing_answers_on_a_closed_port():
-    from dockyard.labs import checks as check
     from dockyard.host.ports import free_port
+    from dockyard.labs import checks as check
     url = f"http://127.0.0.1:{free_port()}/"
     assert check.http_get(url, timeout=1) is None
     assert check.nothing_answers(url)

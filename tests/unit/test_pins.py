@@ -5,10 +5,10 @@ import pytest
 
 from dockyard import settings, versions
 from dockyard.cluster import config
+from dockyard.cluster.ways import short_ref
 from dockyard.errors import DockyardError
 from dockyard.images import catalog
 from dockyard.images.build import split_pinned
-from dockyard.cluster.ways import short_ref
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from dockyard.lessons import sparkdemo
 from dockyard.errors import DockyardError
+from dockyard.lessons import sparkdemo
 from dockyard.paths import REPO
 
 MEMINFO = """MemTotal:       24000000 kB

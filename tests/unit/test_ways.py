@@ -7,9 +7,9 @@ from dockyard import settings, versions
 
 from dockyard.cluster import ways
 from dockyard.cluster import kind, node_image
-from dockyard.host import gobuild
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
+from dockyard.host import gobuild
 from dockyard.images import build, catalog, debian_base
 
 GO = (1, 26)
@@ -366,8 +366,8 @@ def test_every_preparing_command_takes_one_way_flag(capsys):
 
 
 def test_the_doctor_says_the_way_in_one_line(monkeypatch):
-    from dockyard.ops import doctor
     from dockyard.engine import probe
+    from dockyard.ops import doctor
 
     class Closing:
         def close(self):

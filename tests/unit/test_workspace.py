@@ -1,7 +1,7 @@
 import pytest
 
-from dockyard.errors import DockyardError
 from dockyard.course.workspace import seed
+from dockyard.errors import DockyardError
 
 
 def notebook(path, solution="web = 1"):

@@ -13,11 +13,11 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from dockyard.display import Progress
-from dockyard.errors import DockyardError
 from dockyard.bundle import parts as tarparts
 from dockyard.bundle.manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, engine_arch, refusal
 from dockyard.bundle.meter import Meter
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
 
 DOWNLOAD_TIMEOUT = 60   # seconds without a byte before the download counts as failed
 AGAIN = "save it again with this kit (`dockyard bundle save FILE`) on a machine like this one"
@@ -43,8 +43,8 @@ def expected_recipes(manifest: Manifest) -> dict:
 
 
 def refusal_here(client) -> Callable[[Manifest], str | None]:
-    from dockyard.cluster.node_image import node_image_ref
     from dockyard.bundle.save import kit_version
+    from dockyard.cluster.node_image import node_image_ref
     arch = engine_arch(client.info()["Architecture"])
     return lambda m: refusal(m, arch, kit_version(), expected_recipes(m), node_image_ref())
 
@@ -148,8 +148,8 @@ def take_back(client, manifest: Manifest, before: dict) -> None:
 
 def apply(client, path: Path, manifest: Manifest, progress: Progress) -> dict:
     """Load the checked bundle at `path`; what changed, for the summary."""
-    from dockyard.host.gobuild import program_path
     from dockyard.cluster.kindtool import release_platform
+    from dockyard.host.gobuild import program_path
     before = image_ids(client, manifest.images)
     kind_target = program_path("kind")
     kind_before = kind_target.exists()

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 from dockyard import versions
-from dockyard.display import Progress
-from dockyard.errors import DockyardError
 from dockyard.bundle import parts as tarparts
 from dockyard.bundle.manifest import IMAGES, KIND, MANIFEST, NODE, Manifest, Part, engine_arch
 from dockyard.bundle.meter import Meter
+from dockyard.display import Progress
+from dockyard.errors import DockyardError
 
 
 def kit_version() -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import socket
 
-from dockyard.paths import BUILD
 from dockyard.classroom import room
+from dockyard.paths import BUILD
 
 CARDS = BUILD / "classroom" / "cards"
 

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from dockyard import versions
+from dockyard.classroom import room
 from dockyard.errors import DockyardError
 from dockyard.paths import REPO
-from dockyard.classroom import room
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 PRELOAD_TAR = Path("/opt/dockyard-preload/images.tar.gz")

@@ -5,10 +5,10 @@ import secrets
 import time
 
 from dockyard import kube, versions
+from dockyard.classroom import deploy, room
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
 from dockyard.timings import timed
-from dockyard.classroom import deploy, room
 
 ROOM = versions.CLASSROOM_NAMESPACE
 # What the Kubernetes notebooks and labs run: a learner cannot load an image into a node, so the
@@ -91,9 +91,9 @@ def up(learners: int, room_password: str | None = None, context: str | None = No
     """Deploy (or update) the hub; returns what the presenter needs: learners, passwords, timings."""
     import docker
     from kubernetes import client
-    from dockyard.images.catalog import image
     from dockyard.classroom.cards import learner_names
     from dockyard.classroom.image import ensure
+    from dockyard.images.catalog import image
     names = learner_names(learners)
     api = kube.api_client(context, probe=True)
     storage_class = default_storage_class(api)

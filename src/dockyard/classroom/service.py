@@ -17,9 +17,9 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import ioloop, web
 
-from dockyard.errors import DockyardError
 from dockyard.classroom import room
 from dockyard.classroom.progress import ProgressStore, board_rows, scores
+from dockyard.errors import DockyardError
 
 STORE_PATH = Path(os.environ.get("DOCKYARD_PROGRESS_STORE", "/srv/hub/progress.json"))
 STUCK_AFTER = float(os.environ.get("DOCKYARD_STUCK_AFTER", "600"))

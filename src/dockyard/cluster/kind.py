@@ -22,16 +22,16 @@ from typing import Callable
 from dockyard import settings, versions
 
 from dockyard.cluster import ways
+from dockyard.cluster import config, kindtool, node_image
 from dockyard.display import Progress
 from dockyard.engine import connect
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.host import gobuild
+from dockyard.host.ports import is_free
 from dockyard.images.build import existing, pull_pinned
 from dockyard.kube import api_client, require_context
 from dockyard.paths import BUILD
-from dockyard.host.ports import is_free
 from dockyard.timings import timed
-from dockyard.cluster import config, kindtool, node_image
-from dockyard.host import gobuild
 
 KIND_LABEL = versions.KIND_CLUSTER_LABEL
 ROLE_LABEL = "io.x-k8s.kind.role"

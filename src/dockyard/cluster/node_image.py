@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard import versions
+from dockyard.cache_check import sha256_of
+from dockyard.cluster import config
 from dockyard.display import Progress
 from dockyard.errors import CommandFailed, DockyardError
-from dockyard.cache_check import sha256_of
+from dockyard.host import gobuild
 from dockyard.images.build import RECIPE_LABEL, context_digest, existing, kit_labels, stream_build
 from dockyard.images.catalog import image
 from dockyard.paths import BUILD, REPO, cache_dir, tools_dir
 from dockyard.timings import timed
-from dockyard.cluster import config
-from dockyard.host import gobuild
 
 DOCKER_DIR = REPO / "docker"
 NODE_REPOSITORY = "dockyard/kind-node"

@@ -126,8 +126,8 @@ def is_root() -> bool:
 def detect(client, forced: str | None = None, cluster: bool = True) -> Way:
     """Gather the facts from the engine and the machine, then `decide()`."""
     from dockyard.cluster import node_image
-    from dockyard.host import gobuild
     from dockyard.cluster.kind import external_context
+    from dockyard.host import gobuild
     from dockyard.images.build import existing
     from dockyard.images.catalog import image
     from dockyard.paths import tools_dir

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from dockyard import versions
 from dockyard.cache_check import intact, seal
-from dockyard.host.gobuild import go_env
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.host.gobuild import go_env
 from dockyard.paths import cache_dir
 
 MOBY_MODULE = "github.com/moby/moby/v2"

@@ -5,8 +5,8 @@ import os
 import sys
 from dataclasses import dataclass
 
-from dockyard.errors import DockyardError
 from dockyard.engine.context import DEFAULT_CONTEXT, PLATFORM_DEFAULT, Endpoint, resolve, tls_settings
+from dockyard.errors import DockyardError
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 

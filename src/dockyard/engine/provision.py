@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from dockyard.errors import CommandFailed, DockyardError
 from dockyard.engine import capfilter
 from dockyard.engine.probe import DEFAULT_SOCKET, engine_status
+from dockyard.errors import CommandFailed, DockyardError
 
 LOG_DIR = Path("/var/log/dockyard")
 DOCKERD_LOG = LOG_DIR / "dockerd.log"

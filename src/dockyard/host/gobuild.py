@@ -15,8 +15,8 @@ import subprocess
 from pathlib import Path
 
 from dockyard import versions
-from dockyard.errors import CommandFailed, DockyardError
 from dockyard.cache_check import intact, seal
+from dockyard.errors import CommandFailed, DockyardError
 from dockyard.paths import cache_dir, tools_dir
 
 KUBE_COMMANDS = ["kubeadm", "kubelet", "kubectl", "kube-apiserver",

@@ -9,10 +9,10 @@ from pathlib import Path
 from dockyard import settings, versions
 from dockyard.display import Progress
 from dockyard.errors import DockyardError
-from dockyard.paths import BUILD, REPO
-from dockyard.timings import timed
 from dockyard.images import debian_base, wheelhouse
 from dockyard.images.catalog import Image, build_order, image
+from dockyard.paths import BUILD, REPO
+from dockyard.timings import timed
 
 DOCKER_DIR = REPO / "docker"
 RECIPE_LABEL = "dockyard.recipe"

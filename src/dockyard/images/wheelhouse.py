@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dockyard.errors import CommandFailed, DockyardError
 from dockyard.cache_check import wheel_intact
+from dockyard.errors import CommandFailed, DockyardError
 from dockyard.paths import cache_dir
 
 

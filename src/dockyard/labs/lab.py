@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from dockyard import versions
-from dockyard.lessons.claims import claim
 from dockyard.errors import DockyardError
+from dockyard.lessons.claims import claim
 
 # The summary cell publishes its results under this type too, so tests read them from the
 # executed notebook instead of parsing printed text.
@@ -338,8 +338,8 @@ class Lab:
     def reset(self, log=print) -> int:
         """Remove what this lab's exercises made (`dockyard lab reset NAME` does the same), and
         forget its progress, which would otherwise claim work that is gone."""
-        from dockyard.ops.cleanup import reset_lab
         from dockyard.engine import connect
+        from dockyard.ops.cleanup import reset_lab
         removed = len(reset_lab(connect(), self.name, log=log))
         self.forget()
         return removed

@@ -10,8 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard.host.resources import available_memory_gb
 from dockyard.errors import DockyardError
+from dockyard.host.resources import available_memory_gb
 from dockyard.paths import REPO
 
 # What each Spark process is given, in MB. A JVM takes its heap plus roughly JVM_OVERHEAD_MB

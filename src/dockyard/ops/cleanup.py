@@ -36,8 +36,8 @@ def images_to_remove(images: list[tuple[str, list[str]]], keep_refs: set[str], e
 
 def kit_refs() -> set[str]:
     """Tags of the prepared state: the image catalog and the cluster's components."""
-    from dockyard.images.catalog import catalog_refs
     from dockyard.cluster import node_image
+    from dockyard.images.catalog import catalog_refs
     refs = catalog_refs() | {c.ref for c in node_image.COMPONENTS} | {node_image.BASE_REF}
     return {short_ref(r) for r in refs | {node_image.node_image_ref()}}
 

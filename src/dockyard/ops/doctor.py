@@ -165,9 +165,9 @@ def check_resources() -> list[Check]:
 
 def check_way(cluster: bool = True) -> list[Check]:
     """Which way `dockyard prepare` would take (ways.py), and why, in one line."""
+    from dockyard.cluster.ways import detect
     from dockyard.engine.probe import engine_status, open_client
     from dockyard.errors import DockyardError
-    from dockyard.cluster.ways import detect
     status = engine_status()
     if not status.reachable:
         return [Check("way", False, "unknown: the engine does not answer", status.fix, required=False)]

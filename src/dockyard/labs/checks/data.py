@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from dockyard.labs.lab import Verdict, missing, passed
-from dockyard.versions import LAB_LABEL_KEY
 from dockyard.labs.checks.docker import _container
 from dockyard.labs.checks.images import _remove_quietly
 from dockyard.labs.checks.words import _clip
+from dockyard.labs.lab import Verdict, missing, passed
+from dockyard.versions import LAB_LABEL_KEY
 
 
 def is_anonymous_volume(name: str | None) -> bool:

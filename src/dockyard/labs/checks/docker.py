@@ -6,10 +6,10 @@ import urllib.request
 from pathlib import Path
 
 from dockyard.errors import DockyardError
+from dockyard.labs.checks.words import command_advice, exit_words, short_error
 from dockyard.labs.lab import Verdict, missing, passed
 from dockyard.versions import LAB_LABEL_KEY
 from dockyard.waits import wait_until
-from dockyard.labs.checks.words import command_advice, exit_words, short_error
 
 
 def _container(client, name: str, hint: str = ""):

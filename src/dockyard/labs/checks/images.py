@@ -5,9 +5,9 @@ import json
 import re
 from pathlib import Path
 
-from dockyard.labs.lab import Verdict, missing, passed
 from dockyard.labs.checks.docker import _container, container_state_words, has_lab_label
 from dockyard.labs.checks.words import exit_words, short_error
+from dockyard.labs.lab import Verdict, missing, passed
 
 
 def parse_dockerfile(text: str) -> list[tuple[str, str]]:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dockyard.errors import DockyardError
-from dockyard.labs.lab import Verdict, missing, passed
-from dockyard.waits import wait_until
 from dockyard.labs.checks.docker import _container, container_state_words
 from dockyard.labs.checks.words import _clip, short_error
+from dockyard.labs.lab import Verdict, missing, passed
+from dockyard.waits import wait_until
 
 
 class _Unset:

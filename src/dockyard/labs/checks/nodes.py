@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dockyard.errors import DockyardError
-from dockyard.labs.lab import Verdict, missing, passed
-from dockyard.waits import wait_until
 from dockyard.labs.checks.pods import _labels_text, _read, _wait_pod, container_trouble, deployment_ready, pod_running, running_and_ready
 from dockyard.labs.checks.words import _clip, plural
+from dockyard.labs.lab import Verdict, missing, passed
+from dockyard.waits import wait_until
 
 
 def _creator_set_node_name(pod) -> bool:

@@ -6,9 +6,9 @@ import time
 
 from dockyard import kube
 from dockyard.errors import DockyardError
+from dockyard.labs.checks.words import _clip, command_advice, exit_words, plural, short_error
 from dockyard.labs.lab import Verdict, missing, passed
 from dockyard.waits import wait_until
-from dockyard.labs.checks.words import _clip, command_advice, exit_words, plural, short_error
 
 
 _PULL_TROUBLE = {"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName"}

@@ -5,9 +5,9 @@ import json
 import time
 from datetime import datetime
 
-from dockyard.labs.lab import Verdict, missing, passed
 from dockyard.labs.checks.docker import _container, http_get
 from dockyard.labs.checks.images import _split_ref
+from dockyard.labs.lab import Verdict, missing, passed
 
 
 def registry_lists(registry: str, repository: str, tag: str) -> Verdict:

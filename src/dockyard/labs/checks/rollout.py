@@ -9,13 +9,13 @@ import urllib.request
 from dockyard import kube
 from dockyard.cluster.kind import remove_from_node
 from dockyard.errors import DockyardError
-from dockyard.labs.lab import Verdict, missing, passed
-from dockyard.waits import wait_until
 from dockyard.labs.checks.docker import container_state_words, http_get
 from dockyard.labs.checks.images import _remove_quietly, tagged_image
 from dockyard.labs.checks.nodes import _live_pods
 from dockyard.labs.checks.pods import _read, _running_for, _selector_text, container_trouble, rolled_out
 from dockyard.labs.checks.words import _clip, plural
+from dockyard.labs.lab import Verdict, missing, passed
+from dockyard.waits import wait_until
 
 
 def kind_node_containers(client, cluster: str | None = None) -> list:
