@@ -10,10 +10,11 @@ from datetime import datetime
 
 SLOW_SECONDS = 2.0
 SLOW_TAG = "slow"
-# `make test` runs two lanes on this machine's two cores, so a cell gets about half a core: one that
-# takes 2 s alone measures up to about twice that there. The gate of the suite allows for it; the
-# table of `dockyard timings` still counts every untagged cell over SLOW_SECONDS.
-SHARED_CPU_FACTOR = 2.0
+# `make test` runs two lanes on this machine's two cores and one disk, so a cell's time there is
+# not what a presenter waits: the same untagged cell took 0.5 s in one run and 4.7 s in the next.
+# The suite's gate allows for three times the goal; the table of `dockyard timings` still counts
+# every untagged cell over SLOW_SECONDS.
+SHARED_MACHINE_FACTOR = 3.0
 # The runs a room sees: each notebook on the kit's own engine, each lab with its solutions.
 PRESENTER_RUN = re.compile(r"(notebooks/[^/]+\.ipynb|labs/[^/]+\.ipynb-solved)")
 
@@ -109,7 +110,7 @@ def presenter_runs(timings: dict) -> dict[str, dict]:
             if isinstance(info, dict) and info.get("cells") and PRESENTER_RUN.fullmatch(name)}
 
 
-def keeps_the_room_waiting(timings: dict, factor: float = SHARED_CPU_FACTOR) -> list[str]:
+def keeps_the_room_waiting(timings: dict, factor: float = SHARED_MACHINE_FACTOR) -> list[str]:
     """One line per untagged cell of a presenter's run that took longer than the gate: to speed
     up, or to tag `slow` with its reason in a first-line comment (`# slow: builds an image`)."""
     gate = SLOW_SECONDS * factor
