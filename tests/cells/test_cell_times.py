@@ -21,7 +21,9 @@ def test_every_notebook_and_lab_was_measured():
 
 
 def test_no_untagged_cell_keeps_the_room_waiting():
-    waiting = keeps_the_room_waiting(json.loads((BUILD / "timings.json").read_text()))
+    every, once = keeps_the_room_waiting(json.loads((BUILD / "timings.json").read_text()))
     gate = SLOW_SECONDS * SHARED_MACHINE_FACTOR
-    assert not waiting, (f"{len(waiting)} cells took over {gate:g} s here ({SLOW_SECONDS:g} s alone) "
-                         "without the `slow` tag:\n" + "\n".join(waiting))
+    if once:   # one run cannot tell a slow cell from a busy moment of the machine: shown, not failed
+        print(f"untagged, over {gate:g} s in the one run there was:\n" + "\n".join(once))
+    assert not every, (f"{len(every)} cells took over {gate:g} s ({SLOW_SECONDS:g} s alone) in every run of "
+                       "them, without the `slow` tag:\n" + "\n".join(every))

@@ -35,10 +35,11 @@ def test_summary_of_a_small_notebook():
     assert s["max"] == 12.5
     assert s["p90"] == 8.8                             # between 3.25 and 12.5, at 0.6 of the way
     assert s["slow"] == [
-        {"index": 2, "tags": [], "first_line": "# build the image", "seconds": 12.5, "tagged": False},
-        {"index": 4, "tags": ["slow", "hide-input"], "first_line": "wait_ready(pod)", "seconds": 3.25,
+        {"index": 2, "id": None, "tags": [], "first_line": "# build the image", "seconds": 12.5, "tagged": False},
+        {"index": 4, "id": None, "tags": ["slow", "hide-input"], "first_line": "wait_ready(pod)", "seconds": 3.25,
          "tagged": True},
     ]
+    assert len(s["ran"]) == 5                          # each cell that ran, by id: to find it in other runs
 
 
 def test_untagged_slow_cells():
@@ -49,7 +50,7 @@ def test_untagged_slow_cells():
 def test_two_seconds_exactly_is_not_slow_and_an_empty_notebook_has_no_numbers():
     assert summarize({"cells": [code("x", 2.0)]})["slow"] == []
     assert summarize({"cells": []}) == {"count": 0, "median": None, "p90": None, "max": None,
-                                        "slow_after": 2.0, "slow": []}
+                                        "slow_after": 2.0, "slow": [], "ran": []}
 
 
 def test_percentile():
@@ -73,17 +74,30 @@ def test_timings_prints_the_cell_table_after_the_existing_one(tmp_path, monkeypa
         ["notebooks/01-a.ipynb", "5", "1.00s", "8.80s", "12.50s", "2", "1"]]   # 02-b recorded no cells
 
 
-def test_the_gate_counts_only_untagged_cells_of_the_rooms_runs():
+def test_the_gate_counts_only_untagged_cells_slow_in_every_run_of_them():
     from dockyard.course.cell_times import keeps_the_room_waiting, presenter_runs
-    slow = lambda index, seconds, tagged: {"index": index, "seconds": seconds, "tagged": tagged,  # noqa: E731
-                                           "first_line": f"cell {index}", "tags": ["slow"] if tagged else []}
+
+    def slow(id_, seconds, tagged=False):
+        return {"index": int(id_[-1]), "id": id_, "seconds": seconds, "tagged": tagged,
+                "first_line": id_, "tags": ["slow"] if tagged else []}
+
+    def run(*cells, ran=("c1", "c2", "c3", "c4", "c5")):
+        return {"cells": {"slow": list(cells), "ran": list(ran)}}
+
     timings = {"notebooks": {
-        "notebooks/12-pods.ipynb": {"cells": {"slow": [slow(3, 9.0, True), slow(5, 7.5, False), slow(6, 5.0, False)]}},
-        "labs/04-kubernetes-pods.ipynb-solved": {"cells": {"slow": [slow(7, 6.5, False)]}},
-        "labs/04-kubernetes-pods.ipynb-empty": {"cells": {"slow": [slow(7, 50.0, False)]}},
-        "notebooks/12-pods.ipynb-engine29": {"cells": {"slow": [slow(5, 50.0, False)]}},
-        "build/wrong-answers/04-kubernetes-pods-wrong1.ipynb": {"cells": {"slow": [slow(2, 50.0, False)]}},
+        # c1 tagged; c2 slow on both engines; c3 slow here but fast on Engine 29: a busy moment
+        "notebooks/07-images.ipynb": run(slow("c1", 9.0, True), slow("c2", 7.5), slow("c3", 6.5), slow("c4", 5.0)),
+        "notebooks/07-images.ipynb-engine29": run(slow("c2", 8.0)),
+        # a Kubernetes notebook runs once: slow there is reported, never failed
+        "notebooks/12-pods.ipynb": run(slow("c5", 7.0)),
+        # a lab cell: slow with solutions, fast in a wrong-answer run of the same lab
+        "labs/04-kubernetes-pods.ipynb-solved": run(slow("c2", 6.5), slow("c3", 7.0)),
+        "build/wrong-answers/04-kubernetes-pods-wrong1.ipynb": run(slow("c3", 6.6), ran=("c2", "c3")),
+        "labs/04-kubernetes-pods.ipynb-empty": run(slow("c3", 50.0), ran=("c3",)),
     }}
-    assert set(presenter_runs(timings)) == {"notebooks/12-pods.ipynb", "labs/04-kubernetes-pods.ipynb-solved"}
-    assert keeps_the_room_waiting(timings) == ["labs/04-kubernetes-pods.ipynb-solved cell 7 (6.5 s): cell 7",
-                                               "notebooks/12-pods.ipynb cell 5 (7.5 s): cell 5"]
+    assert set(presenter_runs(timings)) == {"notebooks/07-images.ipynb", "notebooks/12-pods.ipynb",
+                                            "labs/04-kubernetes-pods.ipynb-solved"}
+    every, once = keeps_the_room_waiting(timings)
+    assert every == ["labs/04-kubernetes-pods.ipynb-solved cell 3 (7.0 s, 3 run(s)): c3",
+                     "notebooks/07-images.ipynb cell 2 (7.5 s, 2 run(s)): c2"]
+    assert once == ["notebooks/12-pods.ipynb cell 5 (7.0 s, 1 run(s)): c5"]
