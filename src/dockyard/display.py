@@ -7,13 +7,18 @@ import time
 from contextlib import contextmanager
 
 
-def in_notebook() -> bool:
+def ipython_shell():
+    """The running IPython shell, or None (no IPython, or not inside one)."""
     try:
         from IPython import get_ipython
-        shell = get_ipython()
-        return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
     except ImportError:
-        return False
+        return None
+    return get_ipython()
+
+
+def in_notebook() -> bool:
+    shell = ipython_shell()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"
 
 
 class Progress:

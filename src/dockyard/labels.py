@@ -3,7 +3,6 @@ only inherited it (Docker copies an image's labels onto its containers and child
 from __future__ import annotations
 
 from dockyard import versions
-from dockyard.versions import LABEL_KEY
 
 
 def labels(workshop: str = versions.DEFAULT_WORKSHOP, **extra) -> dict:
@@ -13,7 +12,7 @@ def labels(workshop: str = versions.DEFAULT_WORKSHOP, **extra) -> dict:
 
 def label_filter(workshop: str | None = None) -> str:
     """The docker filter value for our label: `dockyard.workshop=<workshop>`, or just the key."""
-    return f"{LABEL_KEY}={workshop}" if workshop else LABEL_KEY
+    return f"{versions.LABEL_KEY}={workshop}" if workshop else versions.LABEL_KEY
 
 
 def own_label(labels: dict | None, source_labels: dict | None, key: str) -> bool:

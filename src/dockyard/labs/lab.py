@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from dockyard import versions
+from dockyard.display import ipython_shell
 from dockyard.errors import DockyardError
 from dockyard.lessons.claims import claim
 
@@ -464,11 +465,7 @@ def solution_sources(notebook: Path, exercises) -> dict[str, list[str]]:
 
 def _user_namespace() -> dict:
     """The notebook's globals, where the solutions expect `client`, `WEB` and the rest."""
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
+    shell = ipython_shell()
     if shell is None:
         raise DockyardError("catch_up runs solutions in a notebook", "outside one, pass namespace=globals()")
     return shell.user_ns
@@ -476,11 +473,7 @@ def _user_namespace() -> dict:
 
 def _register_solution_magic() -> None:
     """`%%solution` runs its cell only when the notebook's `solutions` variable is True."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
 

@@ -5,6 +5,7 @@ The teaching calls (client.containers.run, CoreV1Api...) stay in the notebook it
 from __future__ import annotations
 
 from dockyard import versions
+from dockyard.display import ipython_shell
 from dockyard.lessons.claims import claim  # noqa: F401  (notebooks import it beside setup)
 from dockyard.errors import DockyardError
 from dockyard.labels import label_filter, labels  # noqa: F401  (notebooks import them from here)
@@ -37,11 +38,7 @@ def _one_line(shell, etype, value, tb, tb_offset=None):
 def setup() -> None:
     """In a notebook, a DockyardError prints one line instead of a traceback (the cell still fails),
     and so does an engine that disappears in the middle of a cell."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
+    shell = ipython_shell()
     if shell is None:
         return
     import requests
