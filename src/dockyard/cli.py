@@ -73,23 +73,39 @@ def cmd_cluster(args) -> int:
 
 def cmd_prepare(args) -> int:
     """Everything `make lab` and `make test` need, each step idempotent."""
+    with timed("prepare", "total") as result:
+        return _prepare(args, result)
+
+
+def _prepare(args, result: dict) -> int:
     import time
     started = time.time()
     cmd_engine(args)
     from dockyard.engine import connect
-    choose_way(connect(), args, cluster=not args.no_cluster)  # once, for every step below
-    args.keys, args.force = [], False
-    cmd_images(args)
-    if not args.no_cluster:
-        args.action = "up"
-        cmd_cluster(args)
-    from dockyard.images.build import prune_build_leftovers
     client = connect()
+    way = choose_way(client, args, cluster=not args.no_cluster)  # once, for every step below
+    from dockyard.cluster import early_go
+    from dockyard.cluster.kind import external_context
+    go = early_go.EarlyGo()
+    try:
+        if way.name == ways.FROM_SOURCE and not args.no_cluster and not external_context() \
+                and early_go.needed(client):
+            go.start(client)
+            result["go builds beside the images"] = True
+        args.keys, args.force = [], False
+        cmd_images(args)
+        if not args.no_cluster:
+            go.wait()
+            args.action = "up"
+            cmd_cluster(args)
+    finally:
+        go.stop()
+    from dockyard.images.build import prune_build_leftovers
     if not args.no_cluster:  # node images of older recipes that no node runs any more (~1.3 GB each)
         from dockyard.cluster import node_image
         for old in node_image.prune_old_nodes(client, keep=node_image.node_image_ref()):
             print(f"✓ removed the older node image {old}")
-        from dockyard.cluster.kind import external_context, prune_nameless_images
+        from dockyard.cluster.kind import prune_nameless_images
         if not external_context():
             count, size = prune_nameless_images(client)
             if count:

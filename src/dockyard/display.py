@@ -84,6 +84,29 @@ class Progress:
             self._status.value = f"<b>{self.title}</b>"
 
 
+class LoggedProgress(Progress):
+    """Steps run beside another Progress, in a thread: no status line of their own (the terminal
+    has one), a line per finished step, prefixed with the title, and the detail lines in a file."""
+
+    def __init__(self, title: str, log_path):
+        self.title, self.log_path = title, log_path
+        self._notebook, self._widgets = False, None
+        self._lines, self._current = [], ""
+
+    def _show(self, text: str) -> None:
+        pass
+
+    def line(self, text: str) -> None:
+        if text.strip():
+            with open(self.log_path, "a") as log:
+                log.write(text.rstrip() + "\n")
+
+    def _finish(self, mark: str, name: str, seconds: float) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+        print(f" {mark} {self.title}: {name} ({seconds:.1f}s)", flush=True)
+
+
 def table(rows: list[dict], columns: list[str] | None = None):
     """A readable table: a pandas DataFrame in notebooks, aligned text in the terminal."""
     columns = columns or (list(rows[0]) if rows else [])

@@ -101,3 +101,36 @@ def test_the_gate_counts_only_untagged_cells_slow_in_every_run_of_them():
     assert every == ["labs/04-kubernetes-pods.ipynb-solved cell 3 (7.0 s, 3 run(s)): c3",
                      "notebooks/07-images.ipynb cell 2 (7.5 s, 2 run(s)): c2"]
     assert once == ["notebooks/12-pods.ipynb cell 5 (7.0 s, 1 run(s)): c5"]
+
+
+def test_silences_measure_the_first_sign_and_the_longest_stretch_without_one():
+    from datetime import datetime, timedelta
+    from dockyard.course.signs import silences
+    t0 = datetime(2026, 12, 3, 8, 0, 0)
+    at = [t0 + timedelta(seconds=s) for s in (1.0, 1.5, 6.0)]
+    assert silences(t0, at, t0 + timedelta(seconds=7)) == {"first": 1.0, "longest_silence": 4.5, "signs": 3}
+    # nothing shown at all: the whole cell is one silence
+    assert silences(t0, [], t0 + timedelta(seconds=9)) == {"first": 9.0, "longest_silence": 9.0, "signs": 0}
+    # a table shown at once, then nothing while a wait runs: the end counts as an edge
+    assert silences(t0, [t0], t0 + timedelta(seconds=8))["longest_silence"] == 8.0
+
+
+def test_progress_is_asked_of_tagged_cells_silent_in_every_run_of_them():
+    from dockyard.course.cell_times import shows_no_progress
+
+    def slow(id_, seconds, silence, tagged=True):
+        return {"index": int(id_[-1]), "id": id_, "seconds": seconds, "tagged": tagged, "first_line": id_,
+                "tags": ["slow"] if tagged else [], "first": 0.1, "longest_silence": silence, "signs": 2}
+
+    timings = {"notebooks": {
+        # c1 silent 9 s on both engines; c2 silent here but showed progress on Engine 29; c3 untagged
+        "notebooks/07-images.ipynb": {"cells": {"slow": [slow("c1", 10, 9.0), slow("c2", 10, 8.0),
+                                                          slow("c3", 10, 9.0, tagged=False)],
+                                                 "ran": ["c1", "c2", "c3"]}},
+        "notebooks/07-images.ipynb-engine29": {"cells": {"slow": [slow("c1", 11, 10.0), slow("c2", 10, 2.0)],
+                                                         "ran": ["c1", "c2", "c3"]}},
+        "notebooks/12-pods.ipynb": {"cells": {"slow": [slow("c4", 30, 25.0)], "ran": ["c4"]}},
+    }}
+    every, once = shows_no_progress(timings)
+    assert every == ["notebooks/07-images.ipynb cell 1 (10.0 s, 2 run(s)): c1 — 9.0 s without a sign"]
+    assert once == ["notebooks/12-pods.ipynb cell 4 (30.0 s, 1 run(s)): c4 — 25.0 s without a sign"]

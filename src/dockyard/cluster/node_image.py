@@ -209,12 +209,16 @@ def _fresh_context(name: str, source: Path) -> Path:
     return target
 
 
+def go_programs_missing() -> bool:
+    return not gobuild.kube_binaries_present() or not all(gobuild.program_path(n).exists() for n in gobuild.PROGRAMS)
+
+
 def ensure_go_programs(progress: Progress) -> None:
     if not gobuild.kube_binaries_present():
         with progress.step(f"Building Kubernetes {versions.KUBERNETES_VERSION} (7 programs, tens of minutes cold)"), \
                 timed("cluster", "go kubernetes"):
             gobuild.ensure_kubernetes(log=progress.line)
-    for name in ("kind", "crictl", "etcd", "coredns", "local-path-provisioner"):
+    for name in gobuild.PROGRAMS:
         if not gobuild.program_path(name).exists():
             with progress.step(f"Building {name} {gobuild.PROGRAMS[name][2]}"), timed("cluster", f"go {name}"):
                 gobuild.ensure_program(name, log=progress.line)
@@ -344,16 +348,21 @@ def assemble_node(client, tag: str, progress: Progress, refs: list[str] | None =
         archive.unlink(missing_ok=True)
 
 
+def preflight(client) -> None:
+    """Room on disk for the build, and a Go new enough: said before anything starts."""
+    cold = not gobuild.kube_binaries_present()
+    root = client.info().get("DockerRootDir", "/var/lib/docker")
+    check_disk([str(cache_dir()), root if os.path.exists(root) else "/"], COLD_BUILD_GB if cold else WARM_BUILD_GB)
+    gobuild.check_go()
+
+
 def ensure_node_image(client, progress: Progress | None = None) -> str:
     """The node image tag for the current recipe, building whatever is missing."""
     progress = progress or Progress("Node image")
     tag = node_image_ref()
     if existing(client, tag) is not None:
         return tag
-    cold = not gobuild.kube_binaries_present()
-    root = client.info().get("DockerRootDir", "/var/lib/docker")
-    check_disk([str(cache_dir()), root if os.path.exists(root) else "/"], COLD_BUILD_GB if cold else WARM_BUILD_GB)
-    gobuild.check_go()
+    preflight(client)
     with timed("cluster", "node image total"):
         try:
             ensure_go_programs(progress)

@@ -9,6 +9,7 @@ import re
 from datetime import datetime
 
 SLOW_SECONDS = 2.0
+SIGNS_META = "dockyard_signs"   # written by course/signs.py: first sign, longest silence, count
 SLOW_TAG = "slow"
 # `make test` runs two lanes on this machine's two cores and one disk, so one run of a cell is not
 # what a presenter waits: the same untagged cell took 0.7 s, 1.7 s and 6.1 s in three runs. A cell
@@ -80,7 +81,8 @@ def summarize(nb: dict, slow_after: float = SLOW_SECONDS) -> dict:
             tags = list(cell.get("metadata", {}).get("tags", []))
             slow.append({"index": index, "id": cell.get("id"), "tags": tags,
                          "first_line": first_line(cell.get("source")),
-                         "seconds": round(seconds, 2), "tagged": SLOW_TAG in tags})
+                         "seconds": round(seconds, 2), "tagged": SLOW_TAG in tags,
+                         **cell.get("metadata", {}).get(SIGNS_META, {})})
     return {"count": len(times), "median": _round(percentile(times, 0.5)),
             "p90": _round(percentile(times, 0.9)), "max": _round(max(times, default=None)),
             "slow_after": slow_after, "slow": slow, "ran": ran}
@@ -122,22 +124,36 @@ def _source(run: str) -> str | None:
     return m.group(1) or f"labs/{m.group(2)}.ipynb"
 
 
-def keeps_the_room_waiting(timings: dict, factor: float = SHARED_MACHINE_FACTOR) -> tuple[list[str], list[str]]:
-    """Untagged cells of a presenter's run over the gate: (slow in every run of that cell, to speed
-    up or tag `slow` with the reason in a first-line comment; slow in the one run there was)."""
-    gate = SLOW_SECONDS * factor
+def _in_every_run(timings: dict, flagged) -> tuple[list[str], list[str]]:
+    """Slow cells of a presenter's run for which `flagged(cell)` holds: (in every run of that cell
+    in the suite, in the one run there was). A run where the cell was fast, or not flagged, clears it."""
     runs = {name: info["cells"] for name, info in timings.get("notebooks", {}).items()
             if isinstance(info, dict) and info.get("cells")}
     every, once = [], []
     for name, summary in sorted(presenter_runs(timings).items()):
-        for cell in untagged_slow_cells(summary):
-            if cell["seconds"] <= gate or cell.get("id") is None:
+        for cell in summary.get("slow", []):
+            if not flagged(cell) or cell.get("id") is None:
                 continue
             others = [s for other, s in runs.items() if other != name and _source(other) == _source(name)
                       and cell.get("id") in s.get("ran", [])]
-            fast = [s for s in others if not any(c.get("id") == cell.get("id") and c["seconds"] > gate
-                                                  for c in s.get("slow", []))]
+            cleared = [s for s in others if not any(c.get("id") == cell["id"] and flagged(c) for c in s.get("slow", []))]
             line = f"{name} cell {cell['index']} ({cell['seconds']:.1f} s, {len(others) + 1} run(s)): {cell['first_line']}"
-            if not fast:
+            if "longest_silence" in cell and cell.get("tagged"):
+                line += f" — {cell['longest_silence']:.1f} s without a sign"
+            if not cleared:
                 (every if others else once).append(line)
     return every, once
+
+
+def keeps_the_room_waiting(timings: dict, factor: float = SHARED_MACHINE_FACTOR) -> tuple[list[str], list[str]]:
+    """Untagged cells of a presenter's run over the gate: (slow in every run of that cell, to speed
+    up or tag `slow` with the reason in a first-line comment; slow in the one run there was)."""
+    gate = SLOW_SECONDS * factor
+    return _in_every_run(timings, lambda cell: not cell.get("tagged") and cell["seconds"] > gate)
+
+
+def shows_no_progress(timings: dict, factor: float = SHARED_MACHINE_FACTOR) -> tuple[list[str], list[str]]:
+    """Tagged slow cells that showed nothing new for longer than the gate: the room sees a frozen
+    cell. (In every run of that cell; in the one run there was.)"""
+    gate = SLOW_SECONDS * factor
+    return _in_every_run(timings, lambda cell: cell.get("tagged") and cell.get("longest_silence", 0) > gate)

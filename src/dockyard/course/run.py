@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from dockyard import versions
+from dockyard.course import signs
 from dockyard.course.cell_times import summarize
 from dockyard.paths import BUILD, REPO
 from dockyard.timings import record
@@ -40,7 +41,7 @@ def execute(notebook: Path, parameters: dict, suffix: str = "") -> Path:
     ok = False
     try:
         papermill.execute_notebook(
-            str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
+            str(notebook), str(output), parameters=parameters, kernel_name=KERNEL, engine_name=signs.ENGINE,
             cwd=str(notebook.parent), execution_timeout=DEFAULT_CELL_TIMEOUT, progress_bar=False)
         ok = True
     finally:
