@@ -51,13 +51,13 @@ PYTEST_LIVE := $(PYTEST) -v --durations=20 --timeout=1500 -p no:cacheprovider
 
 test: reset-timings prepare
 	@$(DOCKYARD) browser && $(PYTEST) tests/unit -q || exit 1; \
-	mkdir -p build; rm -f build/second-lane.rc; \
+	mkdir -p build; rm -f build/second-lane.rc; $(PY) -m dockyard.host.cpu start; \
 	( $(PYTEST_LIVE) $(LIVE_SECOND) > build/second-lane.log 2>&1; echo $$? > build/second-lane.rc ) & \
 	$(PYTEST_LIVE) $(LIVE_MAIN); main=$$?; \
-	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); \
+	wait; second=$$(cat build/second-lane.rc 2>/dev/null || echo 1); $(PY) -m dockyard.host.cpu record "two lanes"; \
 	echo "━━ second lane: $(LIVE_SECOND) ━━"; cat build/second-lane.log; \
 	$(PYTEST_LIVE) $(LIVE_SITE); site=$$?; \
-	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; \
+	$(PYTEST_LIVE) tests/cluster tests/finally; last=$$?; $(PY) -m dockyard.host.cpu record "live tests"; \
 	$(DOCKYARD) timings; \
 	echo "lanes: main $$main, second $$second, site $$site, cluster and finally $$last"; \
 	[ $$main -eq 0 ] && [ $$second -eq 0 ] && [ $$site -eq 0 ] && [ $$last -eq 0 ]
