@@ -1,8 +1,10 @@
 """Progress, tables and pictures, for the terminal (rich) and for notebooks (ipywidgets)."""
 from __future__ import annotations
 
+import contextvars
 import html
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
@@ -105,6 +107,46 @@ class LoggedProgress(Progress):
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
         print(f" {mark} {self.title}: {name} ({seconds:.1f}s)", flush=True)
+
+
+WAIT_SHOWN_AFTER = 2.0   # seconds: a shorter wait shows nothing, a longer one counts up
+
+
+@contextmanager
+def waiting(what: str, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
+    """In a notebook, while the block waits (a watch, a copy, a job): once it has taken `after`
+    seconds, one output line counts up, `… waiting for <what>: 7 s`, so a room never looks at a
+    frozen cell; it ends as `✓ <what> (12.3 s)`. Elsewhere nothing (the CLI has its Progress)."""
+    if not in_notebook():
+        yield
+        return
+    from IPython.display import display
+    start, done, handle = time.monotonic(), threading.Event(), []
+
+    def show(text: str) -> None:
+        if handle:
+            handle[0].update({"text/plain": text}, raw=True)
+        else:
+            handle.append(display({"text/plain": text}, raw=True, display_id=True))
+
+    def tick() -> None:
+        wait = after
+        while not done.wait(wait):
+            show(f"… waiting for {what}: {time.monotonic() - start:.0f} s")
+            wait = every
+
+    # The copied context carries the running cell's identity, so the line lands in that cell.
+    ticker = threading.Thread(target=contextvars.copy_context().run, args=(tick,), daemon=True)
+    ticker.start()
+    ended = "stopped waiting"
+    try:
+        yield
+        ended = "waited"
+    finally:
+        done.set()
+        ticker.join()
+        if handle:
+            show(f"{ended} {time.monotonic() - start:.1f} s for {what}")
 
 
 def table(rows: list[dict], columns: list[str] | None = None):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from dockyard.display import waiting
 from dockyard.errors import DockyardError, WaitTimedOut
 
 
@@ -10,18 +11,19 @@ def wait_until(probe, timeout: float = 30.0, interval: float = 0.2, what: str = 
     """Call `probe()` until it returns something truthy; return that. Exceptions count as "not yet"."""
     deadline = time.monotonic() + timeout
     last_error = None
-    while True:
-        try:
-            value = probe()
-            if value:
-                return value
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
-            last_error = exc
-        if time.monotonic() >= deadline:
-            detail = f" (last error: {last_error})" if last_error else ""
-            raise WaitTimedOut(f"waited {timeout:.0f}s for {what}{detail}",
-                               "look at the container's logs: container.logs().decode()")
-        time.sleep(interval)
+    with waiting(what):
+        while True:
+            try:
+                value = probe()
+                if value:
+                    return value
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+                last_error = exc
+            if time.monotonic() >= deadline:
+                detail = f" (last error: {last_error})" if last_error else ""
+                raise WaitTimedOut(f"waited {timeout:.0f}s for {what}{detail}",
+                                   "look at the container's logs: container.logs().decode()")
+            time.sleep(interval)
 
 
 def wait_http(url: str, timeout: float = 30.0, **request_args):

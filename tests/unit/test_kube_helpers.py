@@ -251,3 +251,27 @@ def test_last_log_line_of_a_waiting_container_is_the_previous_attempt():
     assert core.asked == [("app", True)]
     running = _LogCore(_crashy(), {False: "", True: "old"})
     assert kube.last_log_line(running, "n", "p") == "(the log is empty)"
+
+
+def _web_pod(name, leaving=False):
+    from datetime import datetime, timezone
+    from kubernetes import client
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name, deletion_timestamp=datetime.now(timezone.utc) if leaving else None),
+        status=client.V1PodStatus(phase="Running", conditions=[client.V1PodCondition(type="Ready", status="True")]))
+
+
+def test_wait_for_pods_waits_for_leaving_pods_unless_told_not_to(monkeypatch, capsys):
+    """After a scale down from 5 to 3: 3 pods Ready, 2 Terminating in their preStop pause."""
+    import dockyard.kube.pods as pods
+    objects = {p.metadata.name: p for p in [_web_pod("a"), _web_pod("b"), _web_pod("c"),
+                                            _web_pod("d", leaving=True), _web_pod("e", leaving=True)]}
+    from types import SimpleNamespace
+    core = SimpleNamespace(list_namespaced_pod=None)
+    monkeypatch.setattr(pods, "watch_until", lambda list_call, predicate, *a, **k: predicate(objects))
+    assert pods.wait_for_pods(core, "ns", "app=web", 3) is None          # still waiting for d and e to go
+    found = pods.wait_for_pods(core, "ns", "app=web", 3, leaving_ok=True)
+    assert [p.metadata.name for p in found] == ["a", "b", "c"]
+    assert "d: Terminating" in capsys.readouterr().out                  # shown, not counted
+    del objects["c"]
+    assert pods.wait_for_pods(core, "ns", "app=web", 3, leaving_ok=True) is None   # 2 Ready are not 3

@@ -23,7 +23,7 @@ from dockyard import settings, versions
 
 from dockyard.cluster import ways
 from dockyard.cluster import config, kindtool, node_image
-from dockyard.display import Progress
+from dockyard.display import Progress, waiting
 from dockyard.engine import connect
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.host import gobuild
@@ -547,7 +547,7 @@ def load_image(ref: str, name: str = versions.CLUSTER_NAME, nodes: list[str] | N
     if ref.endswith(":latest") or ":" not in ref.rsplit("/", 1)[-1]:
         raise DockyardError(f"{ref} has no tag or :latest, which makes Kubernetes pull it always",
                             "give the image a version tag, e.g. myapp:1.0")
-    with timed("cluster", f"load {ref}"):
+    with timed("cluster", f"load {ref}"), waiting(f"kind to copy {ref} into " + (", ".join(nodes) if nodes else "the nodes")):
         _run([kind_binary(), "load", "docker-image", "--name", name, ref]
              + (["--nodes", ",".join(nodes)] if nodes else []))
     return True

@@ -215,9 +215,12 @@ def wait_for_pod(core, namespace: str, name: str, until="Running", timeout: floa
 
 
 def wait_for_pods(core, namespace: str, label_selector: str, count: int, until="Ready",
-                  timeout: float = 90, quiet: bool = False) -> list:
+                  timeout: float = 90, quiet: bool = False, leaving_ok: bool = False) -> list:
     """Watch the pods matching `label_selector` until exactly `count` of them are `until`
-    (and none other is left); return them sorted by name."""
+    (and none other is left); return them sorted by name.
+
+    `leaving_ok`: pods already being deleted (Terminating, e.g. in a preStop pause after a scale
+    down) may still be there; they are shown, not counted, and not waited for."""
     start = time.monotonic()
     seen: dict[str, str] = {}
 
@@ -237,7 +240,8 @@ def wait_for_pods(core, namespace: str, label_selector: str, count: int, until="
                 print(f"  {time.monotonic() - start:5.1f}s  {name}: gone")
             seen.pop(name)
         pods = [p for p in objects.values() if good(p)]
-        if len(pods) == count and len(objects) == count:
+        staying = [p for p in objects.values() if not (leaving_ok and p.metadata.deletion_timestamp is not None)]
+        if len(pods) == count and len(staying) == count:
             return sorted(pods, key=lambda p: p.metadata.name)
         return None
 
@@ -274,6 +278,9 @@ def wait_for_rollout(apps, namespace: str, name: str, timeout: float = 120, quie
                 and avail == want and total == want)
         return d if done else None
 
-    return watch_until(apps.list_namespaced_deployment, predicate, namespace, timeout=timeout,
-                       what=f"deployment {name} to roll out (last: {last[0]})",
-                       field_selector=f"metadata.name={name}")
+    try:
+        return watch_until(apps.list_namespaced_deployment, predicate, namespace, timeout=timeout,
+                           what=f"deployment {name} to roll out", field_selector=f"metadata.name={name}")
+    except WaitTimedOut as timed_out:   # the last counts say where it stuck
+        raise WaitTimedOut(f"{timed_out.what} (last: {last[0] or 'no deployment'})",
+                           f"`kubectl rollout status deployment/{name} -n {namespace}`") from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from dockyard.display import waiting
 from dockyard.errors import WaitTimedOut
 
 
@@ -13,6 +14,11 @@ def watch_until(list_call, predicate, *args, timeout: float = 60, what: str = "t
     Bounded by `timeout` (WaitTimedOut after it). `on_event(type, obj)` sees each change, for
     progress lines. No polling: each change arrives from the API server's watch.
     """
+    with waiting(what):
+        return _watch_until(list_call, predicate, *args, timeout=timeout, what=what, on_event=on_event, **kwargs)
+
+
+def _watch_until(list_call, predicate, *args, timeout: float, what: str, on_event, **kwargs):
     import urllib3
     from kubernetes import client, watch
     deadline = time.monotonic() + timeout
