@@ -155,9 +155,11 @@ def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     crosses = [t for t in texts if "✗" in t or "Traceback" in t]
     # JupyterLab renders a widget only once its cell is in view: bring the preflight's cell there.
     notebook.locator(".jp-Cell").nth(preflight_cell_index()).scroll_into_view_if_needed()
-    widget = notebook.locator(".jupyter-widgets.widget-vbox")
+    # Wait for the widget's content, not its frame: on a busy machine the box is in the page
+    # seconds before its steps are drawn into it.
+    widget = notebook.locator(".jupyter-widgets.widget-vbox", has_text="✓ engine")
     with contextlib.suppress(PlaywrightTimeout):
-        widget.first.wait_for(timeout=10_000)
+        widget.first.wait_for(timeout=30_000)
     widget_text = widget.first.inner_text() if widget.count() else ""
     page.screenshot(path=str(SCREENSHOT_END))
     notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
