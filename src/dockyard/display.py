@@ -87,8 +87,8 @@ class Progress:
 
 
 class LoggedProgress(Progress):
-    """Steps run beside another Progress, in a thread: no status line of their own (the terminal
-    has one), a line per finished step, prefixed with the title, and the detail lines in a file."""
+    """Steps run beside another Progress (another process's): no status line of their own (the
+    terminal has one), a line per finished step, prefixed with the title, the details in a file."""
 
     def __init__(self, title: str, log_path):
         self.title, self.log_path = title, log_path
@@ -116,7 +116,8 @@ WAIT_SHOWN_AFTER = 2.0   # seconds: a shorter wait shows nothing, a longer one c
 def waiting(what: str, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
     """In a notebook, while the block waits (a watch, a copy, a job): once it has taken `after`
     seconds, one output line counts up, `… waiting for <what>: 7 s`, so a room never looks at a
-    frozen cell; it ends as `✓ <what> (12.3 s)`. Elsewhere nothing (the CLI has its Progress)."""
+    frozen cell; it ends as `waited 12.3 s for <what>` (no ✓: in a lab that mark means a check
+    passed). Elsewhere nothing: the CLI has its Progress."""
     if not in_notebook():
         yield
         return

@@ -187,7 +187,7 @@ def check_disk(paths: list[str], need_gb: float) -> None:
         free = shutil.disk_usage(path).free / 2**30
         if free < need_gb:
             raise DockyardError(f"only {free:.1f} GB free under {path}; building the cluster needs about "
-                                f"{need_gb:.0f} GB", f"free some space there (e.g. `dockyard clean`), then retry")
+                                f"{need_gb:.0f} GB", "free some space there (e.g. `dockyard clean`), then retry")
 
 
 # -- building ----------------------------------------------------------------------------
