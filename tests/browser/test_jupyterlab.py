@@ -160,6 +160,9 @@ def test_start_here_runs_in_a_real_browser(jupyterlab, browser):
     widget = notebook.locator(".jupyter-widgets.widget-vbox", has_text="✓ engine")
     with contextlib.suppress(PlaywrightTimeout):
         widget.first.wait_for(timeout=30_000)
+        # The widget itself in view, not only its cell: Chromium gives no text for what the
+        # notebook leaves undrawn below the screen (content-visibility).
+        widget.first.scroll_into_view_if_needed()
     widget_text = widget.first.inner_text() if widget.count() else ""
     page.screenshot(path=str(SCREENSHOT_END))
     notebook.locator(".jp-Cell").first.scroll_into_view_if_needed()
