@@ -6,7 +6,7 @@ import html
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 
 def ipython_shell():
@@ -76,8 +76,12 @@ class Progress:
         self._current = name
         self._show(f" • {name} …")
         start = time.monotonic()
+        # A quiet stretch (apt-get -qq, a layer written) still shows the seconds going by.
+        ticking = (_ticking(lambda seconds: self._show(f" • {name} … {seconds:.0f} s"))
+                   if self._notebook else nullcontext())
         try:
-            yield self
+            with ticking:
+                yield self
         except BaseException:
             self._finish("✗", name, time.monotonic() - start)
             raise
@@ -113,6 +117,28 @@ WAIT_SHOWN_AFTER = 2.0   # seconds: a shorter wait shows nothing, a longer one c
 
 
 @contextmanager
+def _ticking(show, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
+    """Call show(seconds so far) from a thread once the block has run `after` seconds, then every
+    `every` seconds, until it ends."""
+    start, done = time.monotonic(), threading.Event()
+
+    def tick() -> None:
+        wait = after
+        while not done.wait(wait):
+            show(time.monotonic() - start)
+            wait = every
+
+    # The copied context carries the running cell's identity, so what it shows lands in that cell.
+    ticker = threading.Thread(target=contextvars.copy_context().run, args=(tick,), daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+
+
+@contextmanager
 def waiting(what: str, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
     """In a notebook, while the block waits (a watch, a copy, a job): once it has taken `after`
     seconds, one output line counts up, `… waiting for <what>: 7 s`, so a room never looks at a
@@ -122,7 +148,7 @@ def waiting(what: str, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
         yield
         return
     from IPython.display import display
-    start, done, handle = time.monotonic(), threading.Event(), []
+    start, handle = time.monotonic(), []
 
     def show(text: str) -> None:
         if handle:
@@ -130,22 +156,12 @@ def waiting(what: str, after: float = WAIT_SHOWN_AFTER, every: float = 1.0):
         else:
             handle.append(display({"text/plain": text}, raw=True, display_id=True))
 
-    def tick() -> None:
-        wait = after
-        while not done.wait(wait):
-            show(f"… waiting for {what}: {time.monotonic() - start:.0f} s")
-            wait = every
-
-    # The copied context carries the running cell's identity, so the line lands in that cell.
-    ticker = threading.Thread(target=contextvars.copy_context().run, args=(tick,), daemon=True)
-    ticker.start()
     ended = "stopped waiting"
     try:
-        yield
+        with _ticking(lambda seconds: show(f"… waiting for {what}: {seconds:.0f} s"), after, every):
+            yield
         ended = "waited"
     finally:
-        done.set()
-        ticker.join()
         if handle:
             show(f"{ended} {time.monotonic() - start:.1f} s for {what}")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 from dockyard.course.jupyterlab import START_NOTEBOOK, lab_command, write_quiet_settings
 from dockyard.course.workspace import seed
@@ -226,9 +226,13 @@ CURRENT_SLIDE = "section.present:not(.stack)"
 
 
 def _run_in_place(page, cell) -> None:
-    """Run one cell where it stands on the slide (Ctrl+Enter: the slide does not move on)."""
+    """Run one cell where it stands on the slide (Ctrl+Enter: the slide does not move on), and wait
+    until it has run, as a presenter does. Going on at once once ran the cell before again: the
+    next cell's click had landed, yet the earlier cell was the active one when the keys came."""
     cell.locator(".jp-InputArea-editor").click()
+    expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
     page.keyboard.press("Control+Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=90_000)
 
 
 def test_a_notebook_presents_as_slides_and_a_live_cell_runs_on_its_slide(jupyterlab, browser):
@@ -258,8 +262,6 @@ def test_a_notebook_presents_as_slides_and_a_live_cell_runs_on_its_slide(jupyter
         setup.first.wait_for()
         for i in range(setup.count()):
             _run_in_place(page, setup.nth(i))
-        page.wait_for_function(f"""() => [...document.querySelectorAll('{CURRENT_SLIDE} .jp-CodeCell .jp-InputPrompt')]
-            .every(e => /\\[\\d+\\]/.test(e.textContent))""", timeout=90_000)
         # → the first point's slide, → its live cell appears (a fragment), and runs in place.
         page.locator(".reveal .controls .navigate-right").click()
         heading = page.locator(CURRENT_SLIDE).get_by_role("heading", name="A few containers to look at")
@@ -270,8 +272,6 @@ def test_a_notebook_presents_as_slides_and_a_live_cell_runs_on_its_slide(jupyter
         live.wait_for()
         _run_in_place(page, live)
         live.locator(".jp-OutputArea-output").first.wait_for(timeout=60_000)
-        page.wait_for_function(f"""() => /\\[\\d+\\]/.test(document.querySelector(
-            '{CURRENT_SLIDE} .fragment.visible .jp-CodeCell .jp-InputPrompt').textContent)""", timeout=60_000)
         page.keyboard.press("Escape")
         said = live.locator(".jp-OutputArea").inner_text()
         box = heading.bounding_box()
